@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hw/device.h - the interface between the machine and a device model.
+ *
+ * A device model is one state struct with a struct dk_hw_dev embedded first,
+ * a const ops table, and a register window. The machine gives it:
+ *  - MMIO dispatch: software's readl/writel on its window call
+ *    ops->mmio_read/mmio_write on the caller's thread, under the device's
+ *    register lock (dev->reg_lock), after the core has checked the access
+ *    width (ops->access_sizes) and alignment;
+ *  - a device thread that calls ops->run whenever the model was kicked
+ *    (dk_hw_kick(), typically from a doorbell write) and sleeps otherwise;
+ *  - the DMA path (hw/dma.h) to reach RAM by bus address;
+ *  - interrupt vectors, raised with dk_hw_irq_raise().
+ * A model never calls software and never dereferences a pointer software
+ * handed it.
+ *
+ * LOCKING: reg_lock serializes register handlers with whatever the device
+ * thread does to the same registers. Never run the DMA path or raise an
+ * interrupt while a caller may be waiting on reg_lock for long: copy what the
+ * transfer needs under the lock, drop it, move the data.
+ */
+#ifndef DMAKIT_HW_DEVICE_H
+#define DMAKIT_HW_DEVICE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <dmakit/api.h>
+#include <dmakit/machine.h>
+
+struct dk_hw_dev;
+
+/**
+ * struct dk_hw_ops - what a device model implements
+ * @name: model name; also the platform driver name that binds to it
+ * @mmio_size: size of the register window (4 KiB multiple)
+ * @nr_irqs: interrupt vectors the device needs
+ * @access_sizes: bitmask of allowed access widths in bytes (1|2|4|8)
+ * @reset: put registers in their reset state (required); called before the
+ *         thread starts and on demand
+ * @mmio_read: register read (required); offset in the window, @size bytes
+ * @mmio_write: register write (required)
+ * @run: device-thread body, called after a kick; returns when it has no more
+ *       work (optional: a device without a thread leaves it NULL)
+ * @release: free the model's state, after the thread is joined (required)
+ */
+struct dk_hw_ops {
+	const char *name;
+	uint64_t mmio_size;
+	unsigned int nr_irqs;
+	unsigned int access_sizes;
+	void (*reset)(struct dk_hw_dev *dev);
+	uint64_t (*mmio_read)(struct dk_hw_dev *dev, uint64_t off,
+			      unsigned int size);
+	void (*mmio_write)(struct dk_hw_dev *dev, uint64_t off, uint64_t val,
+			   unsigned int size);
+	void (*run)(struct dk_hw_dev *dev);
+	void (*release)(struct dk_hw_dev *dev);
+};
+
+/* Per-device counters; each field is updated with relaxed atomics. */
+struct dk_hw_counters {
+	uint64_t mmio_reads;
+	uint64_t mmio_writes;
+	uint64_t dma_read_txns;
+	uint64_t dma_read_bytes;
+	uint64_t dma_write_txns;
+	uint64_t dma_write_bytes;
+	uint64_t irqs;
+	uint64_t faults;
+};
+
+/**
+ * struct dk_hw_dev - the machine's view of a device; embed it first
+ * @name: instance name
+ * @ops: the model
+ * @machine: the machine it sits on
+ * @requester_id: bus:dev.fn, as the IOMMU will see it
+ * @mmio_base: physical base of the window
+ * @irq_base: first vector; the device owns irq_base .. irq_base + nr_irqs - 1
+ * @dma_limit: highest bus address the device can drive
+ * @iommu_group: group number (devices sharing one share a domain)
+ * @reg_lock: serializes register handlers (see LOCKING above)
+ * @counters: what the device did
+ * @trace_track: trace track of the device
+ */
+struct dk_hw_dev {
+	const char *name;
+	const struct dk_hw_ops *ops;
+	struct dk_machine *machine;
+	uint16_t requester_id;
+	uint64_t mmio_base;
+	unsigned int irq_base;
+	uint64_t dma_limit;
+	int iommu_group;
+	pthread_mutex_t reg_lock;
+	struct dk_hw_counters counters;
+	uint32_t trace_track;
+
+	/* Device thread; private to the core. */
+	pthread_t thread;
+	pthread_mutex_t thr_lock;
+	pthread_cond_t thr_cond;
+	bool kicked;	/* under thr_lock */
+	bool stopping;	/* written under thr_lock, read atomically */
+	bool has_thread;
+	char name_buf[32];
+};
+
+/**
+ * dk_hw_device_add() - place a model on the machine and start it
+ * @m: the machine
+ * @cfg: placement (see struct dk_device_config)
+ * @dev: the model's embedded struct, zero-initialized except for what the
+ *       model set up; its state struct must stay valid until ops->release
+ * @ops: the model
+ * @out: receives the platform device that software binds to (may be NULL)
+ *
+ * Validates @ops once (required ops present, sizes sane), places the window
+ * and the vectors, calls ops->reset, starts the device thread and publishes
+ * the platform device. On failure nothing is kept and ops->release is
+ * called, so the caller need not free its state.
+ *
+ * Context: process.
+ * Return: 0 or -errno (see dk_machine_add_testdev()).
+ */
+DK_API int dk_hw_device_add(struct dk_machine *m,
+			    const struct dk_device_config *cfg,
+			    struct dk_hw_dev *dev, const struct dk_hw_ops *ops,
+			    struct platform_device **out);
+
+/**
+ * dk_hw_kick() - wake the device thread to call ops->run
+ * @dev: the device
+ *
+ * Kicks that arrive while ops->run runs are not lost: run is called again.
+ * Context: any (typically an MMIO handler under reg_lock).
+ */
+DK_API void dk_hw_kick(struct dk_hw_dev *dev);
+
+/**
+ * dk_hw_stopping() - true once the machine wants the device thread to end
+ *
+ * A long ops->run checks this between chunks and returns early.
+ */
+DK_API bool dk_hw_stopping(struct dk_hw_dev *dev);
+
+/**
+ * dk_hw_irq_raise() - send the device's interrupt message @idx
+ * @dev: the device
+ * @idx: 0 .. ops->nr_irqs - 1
+ *
+ * An MSI write: edge, latched by the interrupt controller while the handler
+ * runs or the vector is disabled, delivered once.
+ * Context: any; takes the interrupt controller's lock only.
+ */
+DK_API void dk_hw_irq_raise(struct dk_hw_dev *dev, unsigned int idx);
+
+/**
+ * struct dk_hw_irq_line - edge detector for status & mask style interrupts
+ *
+ * Call dk_hw_irq_update() with (status & mask) after every change: it sends
+ * the message when the value goes from zero to non-zero.
+ */
+struct dk_hw_irq_line {
+	bool asserted;
+};
+
+/**
+ * dk_hw_irq_update() - send @idx on a zero to non-zero transition
+ * @dev: the device
+ * @line: the line's state (protected by the caller, usually reg_lock)
+ * @idx: vector index
+ * @pending: status & mask
+ */
+DK_API void dk_hw_irq_update(struct dk_hw_dev *dev, struct dk_hw_irq_line *line,
+			     unsigned int idx, uint64_t pending);
+
+#endif

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * machine.h - create and destroy the virtual machine, add devices, read
+ * counters and the clock.
+ *
+ * One machine exists per process at a time: the Linux-named API acts on it as
+ * kernel code acts on its one kernel. Creating it starts the hard-IRQ,
+ * tasklet and workqueue threads; adding a device starts that device's thread;
+ * destroying it stops and joins them all, unbinds drivers and reports every
+ * page, kmalloc object and mapping still held.
+ */
+#ifndef DMAKIT_MACHINE_H
+#define DMAKIT_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <dmakit/api.h>
+
+struct dk_machine;
+struct platform_device;
+
+#define DK_MAX_RAM_REGIONS 4
+
+/* Default physical layout: 2 GiB below 4 GiB, 2 GiB above, MMIO hole. */
+#define DK_RAM_LOW_BASE   0x40000000ull
+#define DK_RAM_LOW_SIZE   0x80000000ull
+#define DK_RAM_HIGH_BASE  0x100000000ull
+#define DK_RAM_HIGH_SIZE  0x80000000ull
+#define DK_MMIO_BASE      0xf0000000ull
+#define DK_MMIO_SIZE      0x10000000ull
+
+struct dk_ram_region_config {
+	uint64_t base;	/* page aligned, outside the MMIO hole */
+	uint64_t size;	/* page multiple */
+};
+
+/**
+ * struct dk_machine_config - what dk_machine_create() builds
+ * @nr_ram: number of RAM regions in @ram
+ * @ram: the regions; they may not overlap each other or the MMIO hole
+ * @nr_irqs: interrupt vectors (MSI-like), 1..1024; vector 0 is never valid
+ * @manual_clock: the clock stands still until dk_clock_advance() moves it
+ */
+struct dk_machine_config {
+	unsigned int nr_ram;
+	struct dk_ram_region_config ram[DK_MAX_RAM_REGIONS];
+	unsigned int nr_irqs;
+	bool manual_clock;
+};
+
+/**
+ * dk_machine_config_init() - fill @cfg with the default machine
+ * @cfg: the config to fill
+ *
+ * Two RAM regions (DK_RAM_LOW_*, DK_RAM_HIGH_*), 256 vectors, real time.
+ */
+DK_API void dk_machine_config_init(struct dk_machine_config *cfg);
+
+/**
+ * dk_machine_create() - build and start a machine
+ * @cfg: the layout, or NULL for the defaults
+ * @out: receives the machine
+ *
+ * RAM is reserved lazily: an untouched machine costs address space only.
+ *
+ * Context: process.
+ * Return: 0; -EBUSY if a machine exists; -EINVAL for a bad layout (the
+ * message says which region and why); -ENOMEM.
+ */
+DK_API int dk_machine_create(const struct dk_machine_config *cfg,
+			     struct dk_machine **out);
+
+/**
+ * dk_machine_destroy() - stop everything and free the machine
+ * @m: the machine (NULL is ignored)
+ *
+ * Unbinds every driver (calling remove), stops device threads mid-transfer
+ * if need be, joins every thread, then reports each leaked page, kmalloc
+ * object and IRQ still requested through the log.
+ *
+ * Context: process; not from a thread the machine owns.
+ * Return: the number of leak reports made (0 when clean).
+ */
+DK_API int dk_machine_destroy(struct dk_machine *m);
+
+/** dk_machine_current() - the machine that exists, or NULL */
+DK_API struct dk_machine *dk_machine_current(void);
+
+/**
+ * struct dk_device_config - where a device sits on the machine
+ * @name: instance name, unique ("testdev0"); NULL picks one
+ * @requester_id: bus:dev.fn as (bus << 8 | dev << 3 | fn); 0 picks one
+ * @mmio_base: physical base of the register window in the MMIO hole,
+ *             4 KiB aligned; 0 places it automatically
+ * @dma_bits: address bits the device drives on the bus (1..64; 0 means 64).
+ *            A device cannot reach above them: the DMA path refuses.
+ * @iommu_group: devices with the same non-negative group share a domain;
+ *               -1 gives the device a group of its own
+ */
+struct dk_device_config {
+	const char *name;
+	uint16_t requester_id;
+	uint64_t mmio_base;
+	unsigned int dma_bits;
+	int iommu_group;
+};
+
+/** dk_device_config_init() - defaults: auto name, id, window; 64 bits */
+DK_API void dk_device_config_init(struct dk_device_config *cfg);
+
+/**
+ * dk_machine_add_testdev() - add the test copy device (docs/hw/testdev.md)
+ * @m: the machine
+ * @cfg: placement, or NULL for defaults
+ * @out: receives the platform device software binds to (may be NULL)
+ *
+ * Context: process.
+ * Return: 0, -EINVAL (bad placement, message says why), -EEXIST (name or
+ * requester id taken), -ENOSPC (no room in the MMIO hole or no vectors).
+ */
+DK_API int dk_machine_add_testdev(struct dk_machine *m,
+				  const struct dk_device_config *cfg,
+				  struct platform_device **out);
+
+/** dk_machine_find_device() - the platform device named @name, or NULL */
+DK_API struct platform_device *dk_machine_find_device(struct dk_machine *m,
+						      const char *name);
+
+/**
+ * struct dk_counters - what one device did, since it was added
+ *
+ * Counted by the hardware side; readable at any time (each field is read
+ * atomically, the set is not a snapshot).
+ */
+struct dk_counters {
+	uint64_t mmio_reads;
+	uint64_t mmio_writes;
+	uint64_t dma_read_txns;
+	uint64_t dma_read_bytes;
+	uint64_t dma_write_txns;
+	uint64_t dma_write_bytes;
+	uint64_t irqs;
+	uint64_t faults;
+};
+
+/**
+ * dk_device_counters() - read a device's counters
+ * @pdev: the device
+ * @out: receives the counters
+ * Return: 0 or -EINVAL.
+ */
+DK_API int dk_device_counters(struct platform_device *pdev,
+			      struct dk_counters *out);
+
+/** dk_machine_print_counters() - one line per device to @f */
+DK_API void dk_machine_print_counters(struct dk_machine *m, FILE *f);
+
+/** dk_clock_ns() - the machine clock in ns (0 at creation) */
+DK_API uint64_t dk_clock_ns(void);
+
+/**
+ * dk_clock_advance() - move a manual clock forward, firing due timers
+ * @ns: how far
+ * Return: 0; -EINVAL if the clock is not manual or there is no machine.
+ */
+DK_API int dk_clock_advance(uint64_t ns);
+
+#endif
