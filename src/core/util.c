@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * util.c - the current machine pointer, machine threads, the clock, and
+ * invariant failures.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/kernel.h>
+#include "core/internal.h"
+#include "kernel/internal.h"
+
+struct dk_machine *dk__m;
+
+struct thread_start {
+	void *(*fn)(void *);
+	void *arg;
+	char name[16];
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct thread_start ts = *(struct thread_start *)p;
+
+	free(p);
+	pthread_setname_np(pthread_self(), ts.name);
+	dk__trace_name_self(ts.name);
+	return ts.fn(ts.arg);
+}
+
+int dk__thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
+		     void *arg)
+{
+	struct thread_start *ts = malloc(sizeof(*ts));
+	int ret;
+
+	if (!ts)
+		return -ENOMEM;
+	ts->fn = fn;
+	ts->arg = arg;
+	snprintf(ts->name, sizeof(ts->name), "%s", name);
+	ret = pthread_create(t, NULL, thread_trampoline, ts);
+	if (ret) {
+		free(ts);
+		return -ret;
+	}
+	return 0;
+}
+
+uint64_t dk__host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void dk__cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
+
+uint64_t dk_clock_ns(void)
+{
+	struct dk_machine *m = __atomic_load_n(&dk__m, __ATOMIC_ACQUIRE);
+
+	if (!m)
+		return 0;
+	if (m->cfg.manual_clock)
+		return __atomic_load_n(&m->manual_now_ns, __ATOMIC_ACQUIRE);
+	return dk__host_ns() - m->clock_origin_ns;
+}
+
+int dk_clock_advance(uint64_t ns)
+{
+	struct dk_machine *m = __atomic_load_n(&dk__m, __ATOMIC_ACQUIRE);
+
+	if (!m || !m->cfg.manual_clock) {
+		dk__err("dk_clock_advance: %s", m ? "the machine clock is not manual"
+						  : "no machine");
+		return -EINVAL;
+	}
+	__atomic_add_fetch(&m->manual_now_ns, ns, __ATOMIC_ACQ_REL);
+	dk__softirq_clock_moved(m);
+	return 0;
+}
+
+struct timespec dk__clock_deadline(uint64_t when_ns)
+{
+	struct dk_machine *m = dk__m;
+	uint64_t host;
+	struct timespec ts;
+
+	if (!m || m->cfg.manual_clock)
+		host = dk__host_ns() + 3600ull * 1000000000ull;
+	else
+		host = m->clock_origin_ns + when_ns;
+	ts.tv_sec = (time_t)(host / 1000000000ull);
+	ts.tv_nsec = (long)(host % 1000000000ull);
+	return ts;
+}
+
+void dk__assert_fail(const char *what, const char *file, int line,
+		     const char *func)
+{
+	dk_log(DK_LOG_ERR, "dmakit: invariant failed: %s at %s:%d %s()", what,
+	       file, line, func);
+	abort();
+}
+
+void dk_bug(const char *what, const char *file, int line)
+{
+	dk_log(DK_LOG_ERR, "kernel BUG: %s at %s:%d", what, file, line);
+	abort();
+}
