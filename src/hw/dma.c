@@ -56,6 +56,8 @@ static bool frames_present(const struct dk_ram_region *r, uint64_t phys,
 	uint64_t f = (phys - r->base) >> DK_PAGE_SHIFT;
 	uint64_t last = (phys + len - 1 - r->base) >> DK_PAGE_SHIFT;
 
+	if (!__atomic_load_n(&r->nr_not_present, __ATOMIC_ACQUIRE))
+		return true;
 	for (; f <= last; f++) {
 		if (__atomic_load_n(&r->frame_state[f], __ATOMIC_RELAXED) &
 		    DK_FRAME_NOT_PRESENT) {

@@ -30,6 +30,7 @@ struct dk_ram_region {
 	uint64_t size;
 	uint8_t *host;		/* lazily committed host mapping */
 	uint8_t *frame_state;	/* one byte per frame, lazily committed */
+	uint64_t nr_not_present;	/* frames with NOT_PRESENT; atomic */
 };
 
 struct dk_ram {
