@@ -23,8 +23,9 @@
 #define BENCH_MAX_ITERS		(1ull << 40)
 
 /*
- * The tables, in `--list` order. Weak: a group whose file is not (yet) in
- * the build is skipped instead of breaking the link.
+ * The tables, in `--list` order. Weak so that the statistics test can link
+ * this file without the groups (each of which needs a whole machine); in
+ * the dmakit binary every group is linked in.
  */
 #pragma weak dk_bench_trace
 #pragma weak dk_bench_dma_path

@@ -17,12 +17,6 @@
 #define DK_VERSION_STRING "0.1.0"
 #endif
 
-/*
- * Weak so that the tool still links while a command's source is missing
- * (several people write them in parallel); a missing one says so.
- */
-#pragma weak dk_tool_demo
-
 struct cli_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -31,7 +25,7 @@ struct cli_cmd {
 
 static const struct cli_cmd cli_cmds[] = {
 	{ "demo", dk_tool_demo,
-	  "run a transfer through controller, IOMMU and interrupt" },
+	  "walk through one DMA transfer, step by step" },
 	{ "bench", dk_tool_bench,
 	  "run benchmarks: bench [--list] [--quick] [PATTERN...]" },
 };
@@ -60,11 +54,6 @@ static const struct cli_cmd *find_cmd(const char *name)
 
 static int run_cmd(const struct cli_cmd *c, int argc, char **argv)
 {
-	if (!c->fn) {
-		fprintf(stderr, "dmakit: '%s' is not built into this binary\n",
-			c->name);
-		return 1;
-	}
 	optind = 1;
 	opterr = 1;
 	return c->fn(argc, argv);
