@@ -36,25 +36,69 @@ struct dk_ram_region_config {
 	uint64_t size;	/* page multiple */
 };
 
+/* Where the IOMMU's register window sits (docs/hw/iommu.md). */
+#define DK_IOMMU_BASE 0xfed90000ull
+
+/* Domain a device gets when it appears (struct dk_iommu_config). */
+enum dk_iommu_default {
+	DK_IOMMU_DEFAULT_DMA = 0,	/* translated, for the DMA API */
+	DK_IOMMU_DEFAULT_IDENTITY,	/* pass-through (iommu=pt) */
+	DK_IOMMU_DEFAULT_BLOCKED,	/* every access faults */
+};
+
+/**
+ * struct dk_iommu_config - the machine's IOMMU and how the kernel uses it
+ * @present: place the IOMMU (hardware) and bind its driver (software)
+ * @iotlb_entries: IOTLB size (0: 512); a multiple of @iotlb_ways
+ * @iotlb_ways: IOTLB associativity (0: 8)
+ * @ctx_entries: context-cache entries (0: 64)
+ * @psc_entries: paging-structure cache entries per level (0: 32; a power
+ *               of two)
+ * @fault_regs: fault recording registers (0: 8; at most 128)
+ * @levels: page-table levels of the domains the kernel builds, 3 or 4
+ *          (0: 4); the hardware takes both
+ * @default_domain: enum dk_iommu_default (the kernel's iommu.passthrough)
+ * @lazy: DMA domains invalidate through a flush queue (iommu.strict=0)
+ * @fq_size: flush-queue entries before a flush (0: 256)
+ * @fq_timeout_ms: longest an unmap waits for its flush (0: 10)
+ */
+struct dk_iommu_config {
+	bool present;
+	unsigned int iotlb_entries;
+	unsigned int iotlb_ways;
+	unsigned int ctx_entries;
+	unsigned int psc_entries;
+	unsigned int fault_regs;
+	unsigned int levels;
+	int default_domain;
+	bool lazy;
+	unsigned int fq_size;
+	unsigned int fq_timeout_ms;
+};
+
 /**
  * struct dk_machine_config - what dk_machine_create() builds
  * @nr_ram: number of RAM regions in @ram
  * @ram: the regions; they may not overlap each other or the MMIO hole
  * @nr_irqs: interrupt vectors (MSI-like), 1..1024; vector 0 is never valid
  * @manual_clock: the clock stands still until dk_clock_advance() moves it
+ * @iommu: the IOMMU (absent unless @iommu.present)
  */
 struct dk_machine_config {
 	unsigned int nr_ram;
 	struct dk_ram_region_config ram[DK_MAX_RAM_REGIONS];
 	unsigned int nr_irqs;
 	bool manual_clock;
+	struct dk_iommu_config iommu;
 };
 
 /**
  * dk_machine_config_init() - fill @cfg with the default machine
  * @cfg: the config to fill
  *
- * Two RAM regions (DK_RAM_LOW_*, DK_RAM_HIGH_*), 256 vectors, real time.
+ * Two RAM regions (DK_RAM_LOW_*, DK_RAM_HIGH_*), 256 vectors, real time,
+ * no IOMMU (set cfg->iommu.present to add one; the other iommu fields
+ * default when left 0).
  */
 DK_API void dk_machine_config_init(struct dk_machine_config *cfg);
 

@@ -60,6 +60,26 @@ static int trace_exit(struct dk_machine *m)
 	return 0;
 }
 
+/* Board wiring: the IOMMU model and its built-in driver, when configured. */
+static int board_iommu_init(struct dk_machine *m)
+{
+	int ret;
+
+	if (!m->cfg.iommu.present)
+		return 0;
+	ret = dk__iommu_hw_add(m);
+	if (ret)
+		return ret;
+	return dk__iommu_driver_init(m);
+}
+
+static int board_iommu_exit(struct dk_machine *m)
+{
+	if (!m->cfg.iommu.present)
+		return 0;
+	return dk__iommu_driver_exit(m);
+}
+
 static const struct subsys subsystems[] = {
 	{ "trace", dk__trace_init, trace_exit },
 	{ "ram", dk__ram_init, ram_exit },
@@ -71,6 +91,8 @@ static const struct subsys subsystems[] = {
 	{ "softirq", dk__softirq_init, dk__softirq_exit },
 	{ "workqueue", dk__wq_init, dk__wq_exit },
 	{ "bus", dk__bus_init, dk__bus_exit },
+	{ "iommu-core", dk__iommu_core_init, dk__iommu_core_exit },
+	{ "iommu", board_iommu_init, board_iommu_exit },
 };
 
 static int teardown(struct dk_machine *m, size_t upto)

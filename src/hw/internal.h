@@ -137,6 +137,14 @@ void dk__devices_stop(struct dk_machine *m);
 /* Release every device's state (machine destroy, after software is gone). */
 void dk__devices_release(struct dk_machine *m);
 
+/* ---- IOMMU hardware (hw/iommu*.c) ------------------------------------------ */
+
+/*
+ * Place the IOMMU model at DK_IOMMU_BASE (machine create, after the bus
+ * exists, when cfg.iommu.present). It publishes platform device "dk-iommu".
+ */
+int dk__iommu_hw_add(struct dk_machine *m);
+
 /* ---- translation hook for the DMA path (hw/dma.c) ------------------------- */
 
 /*

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include "core/internal.h"
 
+struct device;
+
 /* Page allocator over simulated RAM (kernel/page_alloc.c). */
 int dk__mm_init(struct dk_machine *m);
 int dk__mm_exit(struct dk_machine *m);
@@ -45,6 +47,17 @@ int dk__bus_exit(struct dk_machine *m);
 /* Publish a device the hardware side placed; probes a matching driver. */
 int dk__bus_add_device(struct dk_machine *m, struct dk_hw_dev *hw,
 		       struct platform_device **out);
+
+/* IOMMU core (kernel/iommu.c): groups, domains, the flush queue. */
+int dk__iommu_core_init(struct dk_machine *m);
+int dk__iommu_core_exit(struct dk_machine *m);
+/* A device appeared on the bus: give it a group and its default domain. */
+void dk__iommu_probe_device(struct device *dev);
+
+/* IOMMU driver (drivers/iommu.c): register the platform driver that binds
+ * "dk-iommu" and registers the IOMMU with the core; and unregister it. */
+int dk__iommu_driver_init(struct dk_machine *m);
+int dk__iommu_driver_exit(struct dk_machine *m);
 
 /* ---- execution contexts (kernel/locking.c) ------------------------------ */
 

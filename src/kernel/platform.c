@@ -108,6 +108,7 @@ int dk__bus_add_device(struct dk_machine *m, struct dk_hw_dev *hw,
 	dev = &d->pdev.dev;
 	dev->init_name = d->name;
 	dev->requester_id = hw->requester_id;
+	dev->iommu_group_hint = hw->iommu_group;
 	dev->dma_bits_hint = hw->dma_limit == ~0ull ? 64 :
 			     (unsigned int)__builtin_popcountll(hw->dma_limit);
 	/* Platform devices start with 32-bit masks, as in Linux. */
@@ -125,6 +126,8 @@ int dk__bus_add_device(struct dk_machine *m, struct dk_hw_dev *hw,
 		if (!strcmp(o->model, d->model))
 			d->pdev.id++;
 	list_add_tail(&d->node, &bus->devices);
+	/* As a bus notifier would: the IOMMU core sees it before any driver. */
+	dk__iommu_probe_device(dev);
 	for (i = 0; i < bus->nr_drivers; i++) {
 		if (match(bus->drivers[i], &d->pdev)) {
 			probe_one(bus->drivers[i], d);
@@ -213,7 +216,8 @@ void dk__bus_unbind_all(struct dk_machine *m)
 	if (!bus)
 		return;
 	mutex_lock(&bus->lock);
-	list_for_each_entry(d, &bus->devices, node) {
+	/* Newest first: the IOMMU, placed first, is unbound last. */
+	list_for_each_entry_reverse(d, &bus->devices, node) {
 		struct device_driver *dd = d->pdev.dev.driver;
 
 		if (dd)

@@ -45,6 +45,9 @@ struct device_dma_parameters {
  *                platform gives every device here)
  * @dma_bits_hint: address bits the hardware drives, as a datasheet says;
  *                 the DMA mask is still the driver's to set
+ * @iommu_group_hint: the board's grouping (dk_device_config.iommu_group):
+ *                    devices with the same non-negative value share a
+ *                    group; -1 means a group of its own
  */
 struct device {
 	const char *init_name;
@@ -60,6 +63,7 @@ struct device {
 	void *dma_ops_priv;
 	u16 requester_id;
 	unsigned int dma_bits_hint;
+	int iommu_group_hint;
 
 	u64 dma_mask_store;
 	struct device_dma_parameters dma_parms_store;
