@@ -291,7 +291,7 @@ struct platform_device *dk_machine_find_device(struct dk_machine *m,
 
 int dk_device_counters(struct platform_device *pdev, struct dk_counters *out)
 {
-	const struct dk_hw_counters *c;
+	const struct dk_counters *c;
 
 	if (!pdev || !out || !dk__m) {
 		pr_err("dk_device_counters: %s is NULL\n",

@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/interrupt.h>
 #include "dk_test.h"
+#include "irq_machine.h"
 #include "hw/internal.h"
 #include "kernel/internal.h"
 
@@ -21,25 +22,15 @@ static struct dk_machine *mach;
 static int setup(void **state)
 {
 	(void)state;
-	mach = calloc(1, sizeof(*mach));
-	dk_machine_config_init(&mach->cfg);
-	mach->cfg.manual_clock = true;	/* waits must not depend on it */
-	mach->clock_origin_ns = dk__host_ns();
-	dk__m = mach;
-	assert_int_equal(dk__intc_init(mach), 0);
-	assert_int_equal(dk__irq_init(mach), 0);
-	assert_int_equal(dk__softirq_init(mach), 0);
-	dk_test_log_capture();
-	return 0;
+	/* A manual clock: waits must not depend on it. */
+	mach = dk_test_irq_machine_up(true);
+	return mach ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	assert_int_equal(dk__softirq_exit(mach) + dk__irq_exit(mach), 0);
-	dk__intc_exit(mach);
-	dk__m = NULL;
-	free(mach);
+	assert_int_equal(dk_test_irq_machine_down(mach), 0);
 	dk_test_log_release();
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <linux/interrupt.h>
 #include <linux/timer.h>
 #include "dk_test.h"
+#include "irq_machine.h"
 #include "hw/internal.h"
 #include "kernel/internal.h"
 
@@ -22,26 +23,14 @@ static struct dk_machine *mach;
 
 static void machine_up(bool manual)
 {
-	mach = calloc(1, sizeof(*mach));
-	dk_machine_config_init(&mach->cfg);
-	mach->cfg.manual_clock = manual;
-	mach->clock_origin_ns = dk__host_ns();
-	dk__m = mach;
-	assert_int_equal(dk__intc_init(mach), 0);
-	assert_int_equal(dk__irq_init(mach), 0);
-	assert_int_equal(dk__softirq_init(mach), 0);
-	assert_int_equal(dk__wq_init(mach), 0);
-	dk_test_log_capture();
+	mach = dk_test_irq_machine_up(manual);
+	assert_non_null(mach);
 }
 
 static int machine_down(void)
 {
-	int leaks = dk__wq_exit(mach) + dk__softirq_exit(mach) +
-		    dk__irq_exit(mach);
+	int leaks = dk_test_irq_machine_down(mach);
 
-	dk__intc_exit(mach);
-	dk__m = NULL;
-	free(mach);
 	mach = NULL;
 	return leaks;
 }

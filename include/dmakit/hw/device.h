@@ -59,18 +59,6 @@ struct dk_hw_ops {
 	void (*release)(struct dk_hw_dev *dev);
 };
 
-/* Per-device counters; each field is updated with relaxed atomics. */
-struct dk_hw_counters {
-	uint64_t mmio_reads;
-	uint64_t mmio_writes;
-	uint64_t dma_read_txns;
-	uint64_t dma_read_bytes;
-	uint64_t dma_write_txns;
-	uint64_t dma_write_bytes;
-	uint64_t irqs;
-	uint64_t faults;
-};
-
 /**
  * struct dk_hw_dev - the machine's view of a device; embed it first
  * @name: instance name
@@ -95,7 +83,7 @@ struct dk_hw_dev {
 	uint64_t dma_limit;
 	int iommu_group;
 	pthread_mutex_t reg_lock;
-	struct dk_hw_counters counters;
+	struct dk_counters counters;	/* relaxed atomics */
 	uint32_t trace_track;
 
 	/* Device thread; private to the core. */
