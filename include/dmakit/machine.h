@@ -77,12 +77,30 @@ struct dk_iommu_config {
 };
 
 /**
+ * struct dk_dma_config - the DMA-mapping layer (fields default when 0)
+ * @swiotlb_size: bytes of the swiotlb bounce pool, taken from RAM below
+ *                4 GiB at creation (0: 64 MiB as Linux; rounded up to
+ *                256 KiB, at least 1 MiB). The pool exists when RAM
+ *                reaches above 4 GiB or @force_bounce is set.
+ * @swiotlb_areas: areas (own lock each) of the pool, a power of two
+ *                 (0: the host's CPUs rounded up to a power of two)
+ * @force_bounce: every dma-direct streaming mapping bounces through the
+ *                pool (Linux's swiotlb=force): how missing syncs show
+ */
+struct dk_dma_config {
+	uint64_t swiotlb_size;
+	unsigned int swiotlb_areas;
+	bool force_bounce;
+};
+
+/**
  * struct dk_machine_config - what dk_machine_create() builds
  * @nr_ram: number of RAM regions in @ram
  * @ram: the regions; they may not overlap each other or the MMIO hole
  * @nr_irqs: interrupt vectors (MSI-like), 1..1024; vector 0 is never valid
  * @manual_clock: the clock stands still until dk_clock_advance() moves it
  * @iommu: the IOMMU (absent unless @iommu.present)
+ * @dma: the DMA-mapping layer (swiotlb size, forced bouncing)
  */
 struct dk_machine_config {
 	unsigned int nr_ram;
@@ -90,6 +108,7 @@ struct dk_machine_config {
 	unsigned int nr_irqs;
 	bool manual_clock;
 	struct dk_iommu_config iommu;
+	struct dk_dma_config dma;
 };
 
 /**
@@ -167,6 +186,27 @@ DK_API void dk_device_config_init(struct dk_device_config *cfg);
 DK_API int dk_machine_add_testdev(struct dk_machine *m,
 				  const struct dk_device_config *cfg,
 				  struct platform_device **out);
+
+/**
+ * dk_machine_enable_p2p() - let @initiator's DMA reach @target's registers
+ * @m: the machine
+ * @initiator: the bus master
+ * @target: the device whose MMIO window it may access
+ *
+ * Without this, a DMA that lands in an MMIO window is refused (-ENXIO). With
+ * it, the access is performed as register reads/writes of @target in
+ * naturally aligned 4- or 8-byte pieces (the range must be 4-byte aligned).
+ * A device's DMA into its own window, or into the IOMMU's, is always
+ * refused (re-entrancy).
+ *
+ * Context: process; takes the machine's device lock.
+ * Return: 0 (also if already enabled); -EINVAL (NULL, unknown device, the
+ * pair is the same device or the target is the IOMMU); -ENOSPC (the
+ * initiator has DK_P2P_MAX targets already).
+ */
+DK_API int dk_machine_enable_p2p(struct dk_machine *m,
+				 struct platform_device *initiator,
+				 struct platform_device *target);
 
 /** dk_machine_find_device() - the platform device named @name, or NULL */
 DK_API struct platform_device *dk_machine_find_device(struct dk_machine *m,

@@ -51,6 +51,12 @@ enum dk_trace_type {
 	DK_EV_DEV_RUN_BEGIN,	/* device track: device thread starts work */
 	DK_EV_DEV_RUN_END,	/* device track: device thread idles */
 	DK_EV_MARK,		/* CPU track: a=pointer to a static string */
+	DK_EV_IOMMU_MISS,	/* IOMMU track: a=requester id b=iova c=did */
+	DK_EV_IOMMU_WALK,	/* IOMMU track: a=requester id b=iova c=phys */
+	DK_EV_IOMMU_FAULT,	/* IOMMU track: a=requester id b=iova
+				 * c=reason | write << 8 */
+	DK_EV_IOMMU_INVAL,	/* IOMMU track: a=descriptor low b=high
+				 * c=queue offset */
 	DK_EV_TYPE_MAX
 };
 

@@ -674,6 +674,14 @@ static const struct trace_fmt trace_fmts[DK_EV_TYPE_MAX] = {
 				  "" },
 	[DK_EV_DEV_RUN_END] = { "dev_run_end", "dev_run", 'E', { NULL }, "" },
 	[DK_EV_MARK] = { "mark", NULL, 'i', { NULL }, "" },
+	[DK_EV_IOMMU_MISS] = { "iotlb_miss", NULL, 'i',
+			       { "rid", "iova", "did" }, "xxu" },
+	[DK_EV_IOMMU_WALK] = { "iommu_walk", NULL, 'i',
+			       { "rid", "iova", "phys" }, "xxx" },
+	[DK_EV_IOMMU_FAULT] = { "iommu_fault", NULL, 'i',
+				{ "rid", "iova", "reason" }, "xxx" },
+	[DK_EV_IOMMU_INVAL] = { "iommu_inval", NULL, 'i',
+				{ "lo", "hi", "iqh" }, "xxx" },
 };
 
 const char *dk_trace_type_name(unsigned int type)

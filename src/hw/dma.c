@@ -1,42 +1,159 @@
 // SPDX-License-Identifier: MIT
 /*
- * dma.c - the device-side DMA access path.
+ * dma.c - the device-side DMA access path, its in-flight markers and
+ * peer-to-peer DMA.
  *
  * A transfer is resolved in two passes: the first walks the whole bus range
- * (reach check, translation, RAM lookup, present check) without touching
- * data, so a refused transfer moves nothing; the second copies each run of
- * physically contiguous RAM with one memcpy. Without an IOMMU a range is one
- * run per RAM region, so the cost per call is a few comparisons; with one,
- * the first pass keeps up to RUNS_MAX runs and only a longer scatter walks
- * the translation a second time.
+ * (reach check, translation, RAM or peer lookup, present check) without
+ * touching data, so a refused transfer moves nothing; the second copies each
+ * run of physically contiguous RAM with one memcpy (adjacent runs are
+ * merged). Without an IOMMU a range is one run per RAM region, so the cost
+ * per call is a few comparisons; with one, the first pass keeps up to
+ * RUNS_MAX runs and a longer scatter is resolved again RUNS_MAX runs at a
+ * time while copying.
  *
- * Nothing here takes a lock: per-device counters are relaxed atomics and
- * frame state bytes are read with relaxed loads.
+ * In-flight markers. Every dk_dma_* call holds one of its device's
+ * DK_DMA_SLOTS slots for its whole duration: taken with a seq_cst CAS that
+ * makes slot->seq odd, released with a release store that makes it even.
+ * The translation hook (m->xlate) is read once per call after the slot is
+ * taken. An IOMMU invalidation first bumps its generation (seq_cst), then
+ * dk__dma_drain() reads every slot (seq_cst) and waits for each odd value
+ * to change: a call that took its slot before that read is waited for; a
+ * call that took it after sees the new generation and the invalidated
+ * caches (the generation bump is a release RMW that its seq_cst load reads
+ * from). One call is bounded: it never sleeps and never waits for the
+ * IOMMU (a DMA into the IOMMU's window is refused), so the drain ends.
+ *
+ * Device-side translation cache. With an IOMMU that publishes a
+ * generation, each slot keeps its last read and last write translation
+ * (bus range -> physical), valid only while the generation is the one read
+ * at the start of the call that made them: the DMI-like fast path, revoked
+ * by every invalidation.
+ *
+ * Peer-to-peer. A run that lands in an MMIO window is refused unless the
+ * initiator enabled that target (dk_machine_enable_p2p()); its own window
+ * and the IOMMU's are always refused. An enabled run moves as register
+ * accesses of the target through dk__mmio_access() (its reg_lock), in
+ * naturally aligned 4- or 8-byte pieces.
+ *
+ * LOCKING: none on the data path. Per-device counters are relaxed atomics,
+ * frame state bytes are read with relaxed loads, p2p_target[] is written
+ * under m->dev_lock and read atomically. dk__dma_drain() takes m->dev_lock
+ * only to copy the device list.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <dmakit/hw/dma.h>
+#include <linux/platform_device.h>
 #include "hw/internal.h"
 
-#define RUNS_MAX 16
+#define RUNS_MAX 32
 
 struct dma_run {
-	uint8_t *host;
+	uint8_t *host;		/* NULL: a peer's MMIO window */
+	uint64_t phys;
 	uint64_t len;
 };
 
 struct dma_span {
 	struct dma_run run[RUNS_MAX];
-	unsigned int nr;	/* runs kept; the walk may have seen more */
-	bool overflow;		/* more runs than RUNS_MAX: walk again */
+	unsigned int nr;	/* runs kept */
 	uint64_t first_phys;
+};
+
+/* One DMA-path call. */
+struct dma_call {
+	struct dk_hw_dev *dev;
+	struct dk_machine *m;
+	const struct dk_dma_xlate *x;
+	struct dk_dma_slot *slot;
+	bool cache;		/* the slot's translation cache may be used */
 };
 
 static const char *dir_name(bool write)
 {
 	return write ? "write" : "read";
 }
+
+/* ---- in-flight markers ---------------------------------------------------- */
+
+static void call_begin(struct dma_call *c, struct dk_hw_dev *dev)
+{
+	struct dk_dma_slot *s;
+	unsigned int spins = 0;
+
+	c->dev = dev;
+	c->m = dev->machine;
+	for (;;) {
+		for (unsigned int i = 0; i < DK_DMA_SLOTS; i++) {
+			uint64_t v;
+
+			s = &dev->dma_slot[i];
+			v = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+			/* seq_cst: ordered before the drainer's read or after. */
+			if (!(v & 1) &&
+			    __atomic_compare_exchange_n(&s->seq, &v, v + 1, false,
+							__ATOMIC_SEQ_CST,
+							__ATOMIC_RELAXED))
+				goto got;
+		}
+		if (++spins > 16)
+			sched_yield();
+	}
+got:
+	c->slot = s;
+	c->x = __atomic_load_n(&c->m->xlate, __ATOMIC_ACQUIRE);
+	c->cache = c->x && c->x->translate_slot && c->x->gen;
+	if (c->cache) {
+		/* seq_cst: reads a bump ordered before the drainer's read. */
+		uint64_t gen = __atomic_load_n(c->x->gen, __ATOMIC_SEQ_CST);
+
+		if (s->gen != gen) {
+			s->gen = gen;
+			s->rd_bus = s->rd_end = 0;
+			s->wr_bus = s->wr_end = 0;
+		}
+	}
+}
+
+static void call_end(struct dma_call *c)
+{
+	uint64_t v = __atomic_load_n(&c->slot->seq, __ATOMIC_RELAXED);
+
+	/* Release: everything this call read or wrote precedes the drain. */
+	__atomic_store_n(&c->slot->seq, v + 1, __ATOMIC_RELEASE);
+}
+
+void dk__dma_drain(struct dk_machine *m)
+{
+	struct dk_hw_dev *devs[DK_MAX_DEVICES];
+	unsigned int n;
+
+	pthread_mutex_lock(&m->dev_lock);
+	n = m->nr_devs;
+	memcpy(devs, m->devs, n * sizeof(devs[0]));
+	pthread_mutex_unlock(&m->dev_lock);
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int k = 0; k < DK_DMA_SLOTS; k++) {
+			uint64_t *seq = &devs[i]->dma_slot[k].seq;
+			uint64_t v = __atomic_load_n(seq, __ATOMIC_SEQ_CST);
+			unsigned int spins = 0;
+
+			if (!(v & 1))
+				continue;
+			/* Acquire: the call's accesses precede what follows. */
+			while (__atomic_load_n(seq, __ATOMIC_ACQUIRE) == v) {
+				if (++spins > 64)
+					sched_yield();
+			}
+		}
+	}
+}
+
+/* ---- resolving a range ------------------------------------------------------ */
 
 static int dma_fault(struct dk_hw_dev *dev, uint64_t bus, uint64_t len,
 		     bool write, int err, const char *why, uint64_t at)
@@ -68,14 +185,89 @@ static bool frames_present(const struct dk_ram_region *r, uint64_t phys,
 	return true;
 }
 
+/* Translate @pos (@want bytes wanted); *run: bytes contiguous from it. */
+static int dma_xlate(struct dma_call *c, uint64_t pos, uint64_t want,
+		     bool write, uint64_t *phys, uint64_t *run)
+{
+	struct dk_dma_slot *s = c->slot;
+	int ret;
+
+	if (!c->x) {
+		*phys = pos;
+		*run = ~0ull;
+		return 0;
+	}
+	if (!c->cache)
+		return c->x->translate(c->m, c->dev, pos, write, phys, run);
+	if (write && pos - s->wr_bus < s->wr_end - s->wr_bus) {
+		*phys = s->wr_phys + (pos - s->wr_bus);
+		*run = s->wr_end - pos;
+		return 0;
+	}
+	if (!write && pos - s->rd_bus < s->rd_end - s->rd_bus) {
+		*phys = s->rd_phys + (pos - s->rd_bus);
+		*run = s->rd_end - pos;
+		return 0;
+	}
+	*run = want;
+	ret = c->x->translate_slot(c->x, c->dev, s, pos, write, phys, run);
+	if (ret)
+		return ret;
+	if (write) {
+		s->wr_bus = pos;
+		s->wr_end = pos + *run;
+		s->wr_phys = *phys;
+	} else {
+		s->rd_bus = pos;
+		s->rd_end = pos + *run;
+		s->rd_phys = *phys;
+	}
+	return 0;
+}
+
+static bool p2p_enabled(struct dk_hw_dev *dev, struct dk_hw_dev *peer)
+{
+	for (unsigned int i = 0; i < DK_P2P_MAX; i++) {
+		struct dk_hw_dev *t =
+			__atomic_load_n(&dev->p2p_target[i], __ATOMIC_ACQUIRE);
+
+		if (!t)
+			return false;
+		if (t == peer)
+			return true;
+	}
+	return false;
+}
+
+/* Add a run to @span; false when it is full (the run was not added). */
+static bool span_add(struct dma_span *span, uint8_t *host, uint64_t phys,
+		     uint64_t len)
+{
+	struct dma_run *last = span->nr ? &span->run[span->nr - 1] : NULL;
+
+	if (last && host && last->host && last->host + last->len == host) {
+		last->len += len;
+		return true;
+	}
+	if (span->nr == RUNS_MAX)
+		return false;
+	span->run[span->nr].host = host;
+	span->run[span->nr].phys = phys;
+	span->run[span->nr].len = len;
+	span->nr++;
+	return true;
+}
+
 /*
- * Resolve [bus, bus+len) for @dev into host runs. With @span NULL the
- * runs are checked only. On error the fault is recorded and returned.
+ * Resolve [bus, bus+len) into runs. @record: first pass (check and report
+ * everything). @span may be NULL (check only); when it fills up, the walk
+ * stops there (the cursor resolves the rest later).
  */
-static int dma_walk(struct dk_hw_dev *dev, uint64_t bus, uint64_t len,
+static int dma_walk(struct dma_call *c, uint64_t bus, uint64_t len,
 		    bool write, struct dma_span *span, bool record)
 {
-	struct dk_machine *m = dev->machine;
+	struct dk_hw_dev *dev = c->dev;
+	struct dk_machine *m = c->m;
 	uint64_t pos = bus, left = len;
 
 	if (len - 1 > dev->dma_limit || bus > dev->dma_limit - (len - 1)) {
@@ -87,63 +279,69 @@ static int dma_walk(struct dk_hw_dev *dev, uint64_t bus, uint64_t len,
 	}
 	while (left) {
 		const struct dk_ram_region *r;
+		uint8_t *host = NULL;
 		uint64_t phys, run, bad;
 		int ret;
 
-		if (m->xlate) {
-			ret = m->xlate->translate(m, dev, pos, write, &phys,
-						  &run);
-			if (ret) {
-				__atomic_add_fetch(&dev->counters.faults, 1,
-						   __ATOMIC_RELAXED);
-				dk__trace(dev->trace_track, DK_EV_DMA_FAULT,
-					  bus, len, (uint64_t)ret);
-				return ret;	/* the IOMMU recorded it */
-			}
-			if (run > left)
-				run = left;
-		} else {
-			phys = pos;
-			run = left;
+		ret = dma_xlate(c, pos, left, write, &phys, &run);
+		if (ret) {
+			__atomic_add_fetch(&dev->counters.faults, 1,
+					   __ATOMIC_RELAXED);
+			dk__trace(dev->trace_track, DK_EV_DMA_FAULT, bus, len,
+				  (uint64_t)ret);
+			return ret;	/* the IOMMU recorded it */
 		}
+		if (run > left)
+			run = left;
 		r = dk__ram_region(m->ram, phys);
-		if (!r) {
+		if (r) {
+			if (run > r->base + r->size - phys)
+				run = r->base + r->size - phys;
+			if (!frames_present(r, phys, run, &bad)) {
+				if (!record)
+					return -EIO;
+				return dma_fault(dev, bus, len, write, -EIO,
+						 "page not present (swapped out: was the buffer pinned?)",
+						 bad);
+			}
+			host = r->host + (phys - r->base);
+		} else {
 			struct dk_hw_dev *peer = dk__mmio_dev_at(m, phys);
+			char why[128];
 
 			if (!record)
 				return -ENXIO;
-			if (peer) {
-				char why[96];
-
+			if (!peer)
+				return dma_fault(dev, bus, len, write, -ENXIO,
+						 "no RAM", phys);
+			if (peer == dev || peer->dma_target_refused ||
+			    !p2p_enabled(dev, peer)) {
 				snprintf(why, sizeof(why),
-					 "MMIO window of %s (peer-to-peer DMA is not enabled)",
-					 peer->name);
+					 "MMIO window of %s (%s)", peer->name,
+					 peer == dev ?
+					 "its own registers: re-entrant DMA" :
+					 peer->dma_target_refused ?
+					 "never a DMA target" :
+					 "peer-to-peer DMA is not enabled");
 				return dma_fault(dev, bus, len, write, -ENXIO,
 						 why, phys);
 			}
-			return dma_fault(dev, bus, len, write, -ENXIO,
-					 "no RAM", phys);
-		}
-		if (run > r->base + r->size - phys)
-			run = r->base + r->size - phys;
-		if (!frames_present(r, phys, run, &bad)) {
-			if (!record)
-				return -EIO;
-			return dma_fault(dev, bus, len, write, -EIO,
-					 "page not present (swapped out: was the buffer pinned?)",
-					 bad);
+			if (run > peer->mmio_base + peer->ops->mmio_size - phys)
+				run = peer->mmio_base + peer->ops->mmio_size -
+				      phys;
+			if ((phys | run) & 3 || !(peer->ops->access_sizes & 4)) {
+				snprintf(why, sizeof(why),
+					 "peer-to-peer run of %llu bytes in %s not 4-byte aligned or 4-byte accesses not taken",
+					 (unsigned long long)run, peer->name);
+				return dma_fault(dev, bus, len, write, -ENXIO,
+						 why, phys);
+			}
 		}
 		if (span) {
 			if (pos == bus)
 				span->first_phys = phys;
-			if (span->nr < RUNS_MAX) {
-				span->run[span->nr].host =
-					r->host + (phys - r->base);
-				span->run[span->nr].len = run;
-				span->nr++;
-			} else {
-				span->overflow = true;
-			}
+			if (!span_add(span, host, phys, run))
+				return 0;
 		}
 		pos += run;
 		left -= run;
@@ -151,47 +349,99 @@ static int dma_walk(struct dk_hw_dev *dev, uint64_t bus, uint64_t len,
 	return 0;
 }
 
-/* Iterates over the runs of a span, walking again past RUNS_MAX. */
+/* Iterates over the runs of a range, resolving again past RUNS_MAX. */
 struct dma_cursor {
-	struct dk_hw_dev *dev;
-	const struct dma_span *span;
+	struct dma_call *call;
+	struct dma_span *span;
 	bool write;
 	unsigned int idx;
-	uint64_t bus;		/* bus address of the current run's start */
-	uint8_t *host;
-	uint64_t left;		/* bytes left in the current run */
+	uint64_t start, total, done;	/* bus start, length, consumed */
+	uint8_t *host;			/* NULL: MMIO at phys */
+	uint64_t phys;
+	uint64_t left;			/* bytes left in the current run */
 };
 
-static void cursor_init(struct dma_cursor *c, struct dk_hw_dev *dev,
-			const struct dma_span *span, uint64_t bus, bool write)
+static void cursor_load(struct dma_cursor *cur)
 {
-	c->dev = dev;
-	c->span = span;
-	c->write = write;
-	c->idx = 0;
-	c->bus = bus;
-	c->host = span->run[0].host;
-	c->left = span->run[0].len;
+	cur->host = cur->span->run[cur->idx].host;
+	cur->phys = cur->span->run[cur->idx].phys;
+	cur->left = cur->span->run[cur->idx].len;
 }
 
-/* Current run exhausted: step to the next one. */
-static void cursor_next(struct dma_cursor *c, uint64_t consumed_total,
-			uint64_t start_bus, uint64_t total)
+static void cursor_init(struct dma_cursor *cur, struct dma_call *c,
+			struct dma_span *span, uint64_t bus, uint64_t total,
+			bool write)
 {
-	struct dma_span one;
+	cur->call = c;
+	cur->span = span;
+	cur->write = write;
+	cur->idx = 0;
+	cur->start = bus;
+	cur->total = total;
+	cur->done = 0;
+	cursor_load(cur);
+}
 
-	c->idx++;
-	if (c->idx < c->span->nr) {
-		c->host = c->span->run[c->idx].host;
-		c->left = c->span->run[c->idx].len;
+static void cursor_advance(struct dma_cursor *cur, uint64_t n)
+{
+	cur->done += n;
+	cur->left -= n;
+	if (cur->host)
+		cur->host += n;
+	cur->phys += n;
+	if (cur->left || cur->done == cur->total)
+		return;
+	if (++cur->idx < cur->span->nr) {
+		cursor_load(cur);
 		return;
 	}
-	/* Past the kept runs: resolve the next run again (already checked). */
-	memset(&one, 0, sizeof(one));
-	dma_walk(c->dev, start_bus + consumed_total, total - consumed_total,
-		 c->write, &one, false);
-	c->host = one.run[0].host;
-	c->left = one.run[0].len;
+	/* Past the kept runs: resolve the next ones (checked already). */
+	cur->span->nr = 0;
+	dma_walk(cur->call, cur->start + cur->done, cur->total - cur->done,
+		 cur->write, cur->span, false);
+	cur->idx = 0;
+	cursor_load(cur);
+}
+
+/* ---- moving data -------------------------------------------------------------- */
+
+static unsigned int piece_size(uint64_t dphys, const uint8_t *dh,
+			       uint64_t sphys, const uint8_t *sh, uint64_t n)
+{
+	if (n >= 8 && (dh || !(dphys & 7)) && (sh || !(sphys & 7)))
+		return 8;
+	return 4;
+}
+
+/*
+ * Move @n bytes; either side may be RAM (host pointer) or a peer's window
+ * (host NULL, physical address). @pat: fill pattern source instead of @sh
+ * when @sh and @sphys are both unused (fill).
+ */
+static void move(struct dma_call *c, uint8_t *dh, uint64_t dphys,
+		 const uint8_t *sh, uint64_t sphys, uint64_t n)
+{
+	uint64_t off = 0;
+
+	if (dh && sh) {
+		memmove(dh, sh, n);
+		return;
+	}
+	while (off < n) {
+		unsigned int sz = piece_size(dphys + off, dh, sphys + off, sh,
+					     n - off);
+		uint64_t v = 0;
+
+		if (sh)
+			memcpy(&v, sh + off, sz);
+		else
+			dk__mmio_access(c->m, sphys + off, sz, false, &v);
+		if (dh)
+			memcpy(dh + off, &v, sz);
+		else
+			dk__mmio_access(c->m, dphys + off, sz, true, &v);
+		off += sz;
+	}
 }
 
 static void count(struct dk_hw_dev *dev, bool write, uint64_t len)
@@ -209,14 +459,40 @@ static void count(struct dk_hw_dev *dev, bool write, uint64_t len)
 	}
 }
 
+/*
+ * First pass for a range: check it all; if it fits in RUNS_MAX runs the
+ * same walk fills @span, otherwise a second walk fills the first RUNS_MAX.
+ */
+static int resolve(struct dma_call *c, uint64_t bus, uint64_t len,
+		   bool write, struct dma_span *span)
+{
+	int ret;
+
+	span->nr = 0;
+	ret = dma_walk(c, bus, len, write, span, true);
+	if (ret)
+		return ret;
+	/* The span filled up before the end: check the rest too. */
+	{
+		uint64_t covered = 0;
+
+		for (unsigned int i = 0; i < span->nr; i++)
+			covered += span->run[i].len;
+		if (covered < len)
+			return dma_walk(c, bus + covered, len - covered, write,
+					NULL, true);
+	}
+	return 0;
+}
+
 /* Move between a host buffer and a bus range. */
 static int dma_xfer(struct dk_hw_dev *dev, uint64_t bus, void *buf,
 		    size_t len, bool write)
 {
 	struct dma_span span;
-	struct dma_cursor c;
+	struct dma_cursor cur;
+	struct dma_call c;
 	uint8_t *p = buf;
-	uint64_t done = 0;
 	int ret;
 
 	if (!dev || (!buf && len)) {
@@ -226,26 +502,27 @@ static int dma_xfer(struct dk_hw_dev *dev, uint64_t bus, void *buf,
 	}
 	if (!len)
 		return 0;
-	span.nr = 0;
-	span.overflow = false;
-	ret = dma_walk(dev, bus, len, write, &span, true);
+	call_begin(&c, dev);
+	ret = resolve(&c, bus, len, write, &span);
 	if (ret)
-		return ret;
-	cursor_init(&c, dev, &span, bus, write);
-	for (;;) {
+		goto out;
+	cursor_init(&cur, &c, &span, bus, len, write);
+	while (cur.done < len) {
+		uint64_t n = cur.left;
+		uint8_t *h = p + cur.done;
+
 		if (write)
-			memcpy(c.host, p + done, c.left);
+			move(&c, cur.host, cur.phys, h, 0, n);
 		else
-			memcpy(p + done, c.host, c.left);
-		done += c.left;
-		if (done == len)
-			break;
-		cursor_next(&c, done, bus, len);
+			move(&c, h, 0, cur.host, cur.phys, n);
+		cursor_advance(&cur, n);
 	}
 	count(dev, write, len);
 	dk__trace(dev->trace_track, write ? DK_EV_DMA_WRITE : DK_EV_DMA_READ,
 		  bus, len, span.first_phys);
-	return 0;
+out:
+	call_end(&c);
+	return ret;
 }
 
 int dk_dma_read(struct dk_hw_dev *dev, uint64_t bus, void *buf, size_t len)
@@ -263,7 +540,7 @@ int dk_dma_copy(struct dk_hw_dev *dev, uint64_t dst, uint64_t src, size_t len)
 {
 	struct dma_span s_span, d_span;
 	struct dma_cursor s, d;
-	uint64_t done = 0, s_done = 0, d_done = 0;
+	struct dma_call c;
 	int ret;
 
 	if (!dev) {
@@ -272,40 +549,29 @@ int dk_dma_copy(struct dk_hw_dev *dev, uint64_t dst, uint64_t src, size_t len)
 	}
 	if (!len)
 		return 0;
-	s_span.nr = d_span.nr = 0;
-	s_span.overflow = d_span.overflow = false;
-	ret = dma_walk(dev, src, len, false, &s_span, true);
+	call_begin(&c, dev);
+	ret = resolve(&c, src, len, false, &s_span);
+	if (!ret)
+		ret = resolve(&c, dst, len, true, &d_span);
 	if (ret)
-		return ret;
-	ret = dma_walk(dev, dst, len, true, &d_span, true);
-	if (ret)
-		return ret;
-	cursor_init(&s, dev, &s_span, src, false);
-	cursor_init(&d, dev, &d_span, dst, true);
-	while (done < len) {
+		goto out;
+	cursor_init(&s, &c, &s_span, src, len, false);
+	cursor_init(&d, &c, &d_span, dst, len, true);
+	while (s.done < len) {
 		uint64_t n = s.left < d.left ? s.left : d.left;
 
-		memmove(d.host, s.host, n);
-		done += n;
-		s.host += n;
-		s.left -= n;
-		d.host += n;
-		d.left -= n;
-		s_done += n;
-		d_done += n;
-		if (done == len)
-			break;
-		if (!s.left)
-			cursor_next(&s, s_done, src, len);
-		if (!d.left)
-			cursor_next(&d, d_done, dst, len);
+		move(&c, d.host, d.phys, s.host, s.phys, n);
+		cursor_advance(&s, n);
+		cursor_advance(&d, n);
 	}
 	count(dev, false, len);
 	count(dev, true, len);
 	dk__trace(dev->trace_track, DK_EV_DMA_READ, src, len, s_span.first_phys);
 	dk__trace(dev->trace_track, DK_EV_DMA_WRITE, dst, len,
 		  d_span.first_phys);
-	return 0;
+out:
+	call_end(&c);
+	return ret;
 }
 
 /* Store @n bytes of the pattern, @phase bytes into it, at @p. */
@@ -328,8 +594,8 @@ int dk_dma_fill(struct dk_hw_dev *dev, uint64_t dst, uint64_t pattern,
 		size_t len)
 {
 	struct dma_span span;
-	struct dma_cursor c;
-	uint64_t done = 0;
+	struct dma_cursor cur;
+	struct dma_call c;
 	int ret;
 
 	if (!dev) {
@@ -338,20 +604,87 @@ int dk_dma_fill(struct dk_hw_dev *dev, uint64_t dst, uint64_t pattern,
 	}
 	if (!len)
 		return 0;
-	span.nr = 0;
-	span.overflow = false;
-	ret = dma_walk(dev, dst, len, true, &span, true);
+	call_begin(&c, dev);
+	ret = resolve(&c, dst, len, true, &span);
 	if (ret)
-		return ret;
-	cursor_init(&c, dev, &span, dst, true);
-	for (;;) {
-		fill_bytes(c.host, pattern, done & 7, c.left);
-		done += c.left;
-		if (done == len)
-			break;
-		cursor_next(&c, done, dst, len);
+		goto out;
+	cursor_init(&cur, &c, &span, dst, len, true);
+	while (cur.done < len) {
+		uint64_t n = cur.left;
+
+		if (cur.host) {
+			fill_bytes(cur.host, pattern, cur.done & 7, n);
+		} else {
+			/* A peer's registers: 8-byte pieces of the pattern. */
+			for (uint64_t o = 0; o < n; o += 4) {
+				uint8_t b[4];
+
+				fill_bytes(b, pattern, (cur.done + o) & 7, 4);
+				move(&c, NULL, cur.phys + o, b, 0, 4);
+			}
+		}
+		cursor_advance(&cur, n);
 	}
 	count(dev, true, len);
 	dk__trace(dev->trace_track, DK_EV_DMA_WRITE, dst, len, span.first_phys);
-	return 0;
+out:
+	call_end(&c);
+	return ret;
+}
+
+/* ---- peer-to-peer enable ------------------------------------------------------- */
+
+static struct dk_hw_dev *hw_of(struct dk_machine *m,
+			       struct platform_device *pdev)
+{
+	if (!pdev || !pdev->num_resources || !pdev->resource)
+		return NULL;
+	return dk__mmio_dev_at(m, pdev->resource[0].start);
+}
+
+int dk_machine_enable_p2p(struct dk_machine *m,
+			  struct platform_device *initiator,
+			  struct platform_device *target)
+{
+	struct dk_hw_dev *ini, *tgt;
+	int ret = -ENOSPC;
+
+	if (!m || m != dk__m) {
+		dk__err("dk_machine_enable_p2p: %p is not the current machine",
+			(void *)m);
+		return -EINVAL;
+	}
+	ini = hw_of(m, initiator);
+	tgt = hw_of(m, target);
+	if (!ini || !tgt) {
+		dk__err("dk_machine_enable_p2p: %s device is NULL or has no register window",
+			!ini ? "initiator" : "target");
+		return -EINVAL;
+	}
+	if (ini == tgt || tgt->dma_target_refused) {
+		dk__err("dk_machine_enable_p2p: %s -> %s: %s", ini->name,
+			tgt->name, ini == tgt ?
+			"a device's DMA into its own window is always refused" :
+			"the target never accepts DMA");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&m->dev_lock);
+	for (unsigned int i = 0; i < DK_P2P_MAX; i++) {
+		if (ini->p2p_target[i] == tgt) {
+			ret = 0;
+			break;
+		}
+		if (!ini->p2p_target[i]) {
+			/* Release: the target is fully set up for readers. */
+			__atomic_store_n(&ini->p2p_target[i], tgt,
+					 __ATOMIC_RELEASE);
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->dev_lock);
+	if (ret)
+		dk__err("dk_machine_enable_p2p: %s has %d peer-to-peer targets already",
+			ini->name, DK_P2P_MAX);
+	return ret;
 }

@@ -159,6 +159,28 @@ struct dk_dma_xlate {
 	int (*translate)(struct dk_machine *m, struct dk_hw_dev *dev,
 			 uint64_t bus, bool write, uint64_t *phys,
 			 uint64_t *len);
+	/*
+	 * The IOMMU's form of the same (used instead of @translate when set):
+	 * it gets its own hook back and the caller's in-flight slot, where it
+	 * counts statistics; *len is in/out: the bytes wanted in, the bytes
+	 * contiguous out (may cover several pages that translate to
+	 * contiguous physical memory). @gen, if set, is bumped (seq_cst) by every
+	 * invalidation: the DMA path may keep a translation in its slot only
+	 * while *@gen is unchanged since the call that made it began.
+	 */
+	int (*translate_slot)(const struct dk_dma_xlate *x,
+			      struct dk_hw_dev *dev, struct dk_dma_slot *slot,
+			      uint64_t bus, bool write, uint64_t *phys,
+			      uint64_t *len);
+	const uint64_t *gen;
 };
+
+/*
+ * Wait until every DMA-path call that is in flight on @m when this is
+ * called has returned (hw/dma.c). Takes m->dev_lock briefly to list the
+ * devices, then spins/yields on their markers with no lock held; the
+ * caller may hold its own register lock, never one the DMA path takes.
+ */
+void dk__dma_drain(struct dk_machine *m);
 
 #endif

@@ -31,6 +31,33 @@
 
 struct dk_hw_dev;
 
+#define DK_DMA_SLOTS	4	/* concurrent DMA-path calls per device */
+#define DK_P2P_MAX	8	/* peer-to-peer targets per initiator */
+#define DK_DMA_SLOT_STATS 11
+
+/*
+ * struct dk_dma_slot - an in-flight marker of one DMA-path call (private to
+ * hw/dma.c and the IOMMU model)
+ * @seq: odd while a call holds the slot: taken with a seq_cst CAS from an
+ *       even value, released with a release store of the next even value.
+ *       An IOMMU invalidation wait reads it (seq_cst) and, if odd, waits
+ *       until it changes.
+ * The other fields belong to the slot's holder (handed over through @seq):
+ * @gen: IOMMU generation the cached translations below were made under
+ * @rd_bus/@rd_end/@rd_phys: last read translation, [rd_bus, rd_end)
+ * @wr_bus/@wr_end/@wr_phys: last write translation
+ * @stat: IOMMU statistics counted by this slot's holder; written with
+ *        relaxed atomic stores, summed by the IOMMU's STAT_VAL
+ */
+struct dk_dma_slot {
+	uint64_t seq;
+	uint64_t gen;
+	uint64_t rd_bus, rd_end, rd_phys;
+	uint64_t wr_bus, wr_end, wr_phys;
+	uint64_t stat[DK_DMA_SLOT_STATS];
+	uint64_t pad[5];	/* 192 bytes: no false sharing between slots */
+};
+
 /**
  * struct dk_hw_ops - what a device model implements
  * @name: model name; also the platform driver name that binds to it
@@ -94,6 +121,15 @@ struct dk_hw_dev {
 	bool stopping;	/* written under thr_lock, read atomically */
 	bool has_thread;
 	char name_buf[32];
+
+	/*
+	 * Private to the DMA path and the IOMMU model (hw/dma.c,
+	 * hw/iommu*.c): in-flight markers, peer-to-peer targets.
+	 */
+	struct dk_dma_slot dma_slot[DK_DMA_SLOTS];
+	struct dk_hw_dev *p2p_target[DK_P2P_MAX];	/* under m->dev_lock;
+							 * read atomically */
+	bool dma_target_refused;	/* never a peer-to-peer target */
 };
 
 /**
