@@ -32,6 +32,8 @@ struct dk_slab_state;
 struct dk_platform_bus;
 struct dk_trace_state;
 struct dk_dma_xlate;
+struct dk_dma_state;
+struct dk_iommu_core;
 
 #define DK_MAX_DEVICES 64
 
@@ -54,6 +56,8 @@ struct dk_machine {
 	struct dk_softirq *softirq;
 	struct dk_wq_state *wq;
 	struct dk_platform_bus *bus;
+	struct dk_dma_state *dma;		/* kernel/dma_mapping.c */
+	struct dk_iommu_core *iommu_core;	/* kernel/iommu.c */
 
 	/* Services. */
 	struct dk_trace_state *trace;

@@ -91,6 +91,7 @@ static const struct subsys subsystems[] = {
 	{ "softirq", dk__softirq_init, dk__softirq_exit },
 	{ "workqueue", dk__wq_init, dk__wq_exit },
 	{ "bus", dk__bus_init, dk__bus_exit },
+	{ "dma", dk__dma_init, dk__dma_exit },
 	{ "iommu-core", dk__iommu_core_init, dk__iommu_core_exit },
 	{ "iommu", board_iommu_init, board_iommu_exit },
 };

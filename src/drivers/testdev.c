@@ -419,7 +419,7 @@ static int td_remove(struct platform_device *pdev)
 {
 	struct dk_testdev *td = platform_get_drvdata(pdev);
 	int result = -ENODEV;
-	bool idle;
+	bool idle, was_busy;
 
 	mutex_lock(&td_list_lock);
 	list_del_init(&td->node);
@@ -427,6 +427,7 @@ static int td_remove(struct platform_device *pdev)
 
 	spin_lock(&td->slock);
 	td->removing = true;
+	was_busy = td->busy;
 	spin_unlock(&td->slock);
 
 	/*
@@ -444,8 +445,11 @@ static int td_remove(struct platform_device *pdev)
 		dev_err(td->dev, "device still busy %u ms after abort",
 			TD_ABORT_WAIT_MS);
 
-	/* A transfer the interrupt did not finish: say how it ended. */
-	if (idle) {
+	/*
+	 * A transfer the interrupt did not finish: say how it ended. STATUS
+	 * of an earlier, already reported transfer is not news.
+	 */
+	if (idle && was_busy) {
 		u32 status = td_read(td, TD_STATUS);
 
 		if (TD_STATE(status) == TD_STATE_DONE)

@@ -13,6 +13,9 @@
 #define DK_KERNEL_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <linux/dma-direction.h>
+#include <linux/types.h>
 #include "core/internal.h"
 
 struct device;
@@ -53,11 +56,137 @@ int dk__iommu_core_init(struct dk_machine *m);
 int dk__iommu_core_exit(struct dk_machine *m);
 /* A device appeared on the bus: give it a group and its default domain. */
 void dk__iommu_probe_device(struct device *dev);
+/* The flush queue of a DMA_FQ domain (kernel/iommu_fq.c): set up
+ * domain->fq from the machine's config, and flush and free it. */
+struct iommu_domain;
+int dk__iommu_fq_init(struct iommu_domain *domain);
+void dk__iommu_fq_destroy(struct iommu_domain *domain);
 
 /* IOMMU driver (drivers/iommu.c): register the platform driver that binds
  * "dk-iommu" and registers the IOMMU with the core; and unregister it. */
 int dk__iommu_driver_init(struct dk_machine *m);
 int dk__iommu_driver_exit(struct dk_machine *m);
+
+/* ---- DMA mapping (kernel/dma_mapping.c, dma_direct.c, swiotlb.c) -------- */
+
+
+struct page;
+struct scatterlist;
+struct io_tlb_mem;
+
+/*
+ * The DMA-mapping layer's machine state (m->dma), set up by dk__dma_init()
+ * and read-only until dk__dma_exit().
+ * @force_bounce: cfg.dma.force_bounce (swiotlb=force)
+ * @ram_top: last byte of RAM (for the required mask)
+ * @dma32_top: last byte of RAM below 4 GiB, 0 if none (lowest zone's top)
+ * @tlb: the swiotlb pool, NULL when there is none
+ */
+struct dk_dma_state {
+	bool force_bounce;
+	u64 ram_top;
+	u64 dma32_top;
+	struct io_tlb_mem *tlb;
+};
+
+int dk__dma_init(struct dk_machine *m);
+int dk__dma_exit(struct dk_machine *m);
+
+/* swiotlb pool: built by dk__dma_init(); exit returns leak reports. */
+int dk__swiotlb_init(struct dk_machine *m, struct dk_dma_state *st);
+int dk__swiotlb_exit(struct dk_machine *m, struct dk_dma_state *st);
+
+/*
+ * dma-direct (kernel/dma_direct.c): what the front end calls when
+ * dev->dma_ops is NULL. Arguments are validated by the front end.
+ */
+bool dk__dma_capable(struct device *dev, dma_addr_t addr, size_t size,
+		     bool is_ram);
+int dk__dma_direct_supported(struct device *dev, u64 mask);
+u64 dk__dma_direct_get_required_mask(struct device *dev);
+size_t dk__dma_direct_max_mapping_size(struct device *dev);
+void *dk__dma_direct_alloc(struct device *dev, size_t size,
+			   dma_addr_t *dma_handle, gfp_t gfp,
+			   unsigned long attrs);
+void dk__dma_direct_free(struct device *dev, size_t size, void *cpu_addr,
+			 dma_addr_t dma_handle, unsigned long attrs);
+dma_addr_t dk__dma_direct_map_phys(struct device *dev, phys_addr_t phys,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs);
+void dk__dma_direct_unmap_phys(struct device *dev, dma_addr_t addr,
+			       size_t size, enum dma_data_direction dir,
+			       unsigned long attrs);
+int dk__dma_direct_map_sg(struct device *dev, struct scatterlist *sgl,
+			  int nents, enum dma_data_direction dir,
+			  unsigned long attrs);
+void dk__dma_direct_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs);
+dma_addr_t dk__dma_direct_map_resource(struct device *dev, phys_addr_t phys,
+				       size_t size,
+				       enum dma_data_direction dir,
+				       unsigned long attrs);
+void dk__dma_direct_sync_single_for_cpu(struct device *dev, dma_addr_t addr,
+					size_t size,
+					enum dma_data_direction dir);
+void dk__dma_direct_sync_single_for_device(struct device *dev,
+					   dma_addr_t addr, size_t size,
+					   enum dma_data_direction dir);
+void dk__dma_direct_sync_sg_for_cpu(struct device *dev,
+				    struct scatterlist *sgl, int nents,
+				    enum dma_data_direction dir);
+void dk__dma_direct_sync_sg_for_device(struct device *dev,
+				       struct scatterlist *sgl, int nents,
+				       enum dma_data_direction dir);
+
+/*
+ * The dma-debug seam. kernel/dma_mapping.c calls these hooks, when a table
+ * is registered, after each operation (as Linux's debug_dma_*() calls in
+ * kernel/dma/mapping.c), with the result and @caller, the return address
+ * into the driver. map_single runs before the mapping (as
+ * debug_dma_map_single()); @single tells dma_map_single from dma_map_page.
+ * Every hook is optional. Register at dma-debug's init, unregister (NULL)
+ * at its exit; hooks may run on any thread, concurrently.
+ */
+struct dk_dma_debug_ops {
+	void (*map_single)(struct device *dev, const void *addr, size_t len,
+			   const void *caller);
+	void (*map_page)(struct device *dev, struct page *page, size_t offset,
+			 size_t size, int dir, dma_addr_t dma_addr,
+			 unsigned long attrs, bool single, const void *caller);
+	void (*mapping_error)(struct device *dev, dma_addr_t dma_addr,
+			      const void *caller);
+	void (*unmap_page)(struct device *dev, dma_addr_t addr, size_t size,
+			   int dir, bool single, const void *caller);
+	void (*map_sg)(struct device *dev, struct scatterlist *sg, int nents,
+		       int mapped_ents, int dir, unsigned long attrs,
+		       const void *caller);
+	void (*unmap_sg)(struct device *dev, struct scatterlist *sg,
+			 int nelems, int dir, const void *caller);
+	void (*alloc_coherent)(struct device *dev, size_t size,
+			       dma_addr_t dma_addr, void *virt,
+			       unsigned long attrs, const void *caller);
+	void (*free_coherent)(struct device *dev, size_t size, void *virt,
+			      dma_addr_t addr, const void *caller);
+	void (*map_resource)(struct device *dev, phys_addr_t addr, size_t size,
+			     int dir, dma_addr_t dma_addr, unsigned long attrs,
+			     const void *caller);
+	void (*unmap_resource)(struct device *dev, dma_addr_t dma_addr,
+			       size_t size, int dir, const void *caller);
+	void (*sync_single_for_cpu)(struct device *dev, dma_addr_t dma_handle,
+				    size_t size, int dir, const void *caller);
+	void (*sync_single_for_device)(struct device *dev,
+				       dma_addr_t dma_handle, size_t size,
+				       int dir, const void *caller);
+	void (*sync_sg_for_cpu)(struct device *dev, struct scatterlist *sg,
+				int nelems, int dir, const void *caller);
+	void (*sync_sg_for_device)(struct device *dev, struct scatterlist *sg,
+				   int nelems, int dir, const void *caller);
+};
+
+/* Install (or with NULL remove) the dma-debug hooks; returns the old. */
+const struct dk_dma_debug_ops *
+dk__dma_debug_register(const struct dk_dma_debug_ops *ops);
 
 /* ---- execution contexts (kernel/locking.c) ------------------------------ */
 

@@ -17,6 +17,7 @@
 struct device;
 struct iommu_group;
 struct dev_iommu;
+struct dma_map_ops;
 
 struct device_driver {
 	const char *name;
@@ -41,6 +42,8 @@ struct device_dma_parameters {
  * @iommu_group: the device's group once the IOMMU core has seen it
  * @iommu: IOMMU core's per-device data
  * @dma_ops_priv: the DMA-mapping layer's per-device data
+ * @dma_ops: the device's DMA backend; NULL means dma-direct (see
+ *           <linux/dma-map-ops.h>: get_dma_ops(), set_dma_ops())
  * @requester_id: bus:dev.fn, as the IOMMU sees it (a PCI-style property the
  *                platform gives every device here)
  * @dma_bits_hint: address bits the hardware drives, as a datasheet says;
@@ -61,6 +64,7 @@ struct device {
 	struct iommu_group *iommu_group;
 	struct dev_iommu *iommu;
 	void *dma_ops_priv;
+	const struct dma_map_ops *dma_ops;
 	u16 requester_id;
 	unsigned int dma_bits_hint;
 	int iommu_group_hint;

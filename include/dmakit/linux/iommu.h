@@ -142,6 +142,27 @@ static inline void iommu_iotlb_gather_add_range(struct iommu_iotlb_gather *g,
  * supported page size, iova and paddr aligned to it, ranges inside the
  * geometry. map_pages/unmap_pages may be called concurrently for disjoint
  * ranges (Linux's contract); the driver serializes what it shares.
+ *
+ * The details the core relies on (as Linux 6.1):
+ * - attach_dev() replaces whatever domain @dev is attached to: the core
+ *   does not detach first. detach_dev() (optional) is called only when a
+ *   group is left with no domain at all.
+ * - map_pages() adds to *@mapped the bytes it mapped, also when it fails
+ *   part-way (the core unmaps them); an overlap with an existing mapping
+ *   fails (-EEXIST) without changing that mapping.
+ * - unmap_pages() returns the bytes unmapped (0 if nothing is mapped at
+ *   @iova; more than asked when a superpage covers it), widens
+ *   @iotlb_gather (iommu_iotlb_gather_add_range()) and puts page-table
+ *   pages it no longer needs on @iotlb_gather->freelist: order-0 pages from
+ *   alloc_pages(), linked through page->lru. It must not invalidate when
+ *   @iotlb_gather->queued is set (the flush queue will).
+ * - iotlb_sync() invalidates the gathered range and waits; it may free the
+ *   freelist itself, whatever it leaves there the core frees afterwards.
+ * - flush_iotlb_all() invalidates everything cached for the domain and
+ *   waits; it may be called on a domain with no device attached.
+ * - iotlb_sync(), flush_iotlb_all(), unmap_pages() and iova_to_phys() may
+ *   run in atomic context (the flush-queue timer, iommu_map_atomic()
+ *   callers): no sleeping, no mutex.
  */
 struct iommu_domain_ops {
 	int (*attach_dev)(struct iommu_domain *domain, struct device *dev);
@@ -230,7 +251,15 @@ DK_API struct iommu_group *dk_board_device_group(struct device *dev);
 DK_API int report_iommu_fault(struct iommu_domain *domain, struct device *dev,
 			      unsigned long iova, int flags);
 
-/* ---- consumer side -------------------------------------------------------- */
+/*
+ * dev_iommu_priv_get() / dev_iommu_priv_set() - the driver's per-device
+ * data, valid from its probe_device() to its release_device(). Context:
+ * any; no lock.
+ */
+DK_API void *dev_iommu_priv_get(struct device *dev);
+DK_API void dev_iommu_priv_set(struct device *dev, void *priv);
+
+/* ---- consumer side ------------------------------------------------------- */
 
 DK_API bool iommu_present(struct bus_type *bus);
 DK_API bool device_iommu_mapped(struct device *dev);
@@ -295,5 +324,56 @@ DK_API phys_addr_t iommu_iova_to_phys(struct iommu_domain *domain,
 DK_API void iommu_set_fault_handler(struct iommu_domain *domain,
 				    iommu_fault_handler_t handler,
 				    void *token);
+
+/* ---- the flush queue (ours) ---------------------------------------------- */
+
+/*
+ * Differs from Linux: dma-iommu's per-CPU flush queue is here a per-domain
+ * queue in the core, for IOMMU_DOMAIN_DMA_FQ domains, sized and timed by
+ * the machine's dk_iommu_config (fq_size entries, fq_timeout_ms).
+ * iommu_unmap() on such a domain queues its invalidation by itself; the DMA
+ * API layer uses dk_iommu_fq_queue() to free IOVAs only after the flush.
+ */
+
+/* Called once per queued entry, after the IOTLB flush that covers it. */
+typedef void (*dk_iommu_fq_done_t)(void *ctx, unsigned long iova,
+				   size_t size);
+
+/**
+ * dk_iommu_fq_queue() - defer the invalidation of an unmapped range (ours)
+ * @domain: an IOMMU_DOMAIN_DMA_FQ domain
+ * @gather: what iommu_unmap_fast() gathered (its freelist pages are freed
+ *          after the flush; @gather is reinitialised), or NULL
+ * @iova: first byte of the range already unmapped
+ * @size: its size
+ * @done: called after the flush (softirq or process context: must not
+ *        sleep), or NULL
+ * @ctx: @done's first argument
+ *
+ * A queue that is full is flushed first (one flush_iotlb_all() and wait,
+ * then every entry's frees and @done); the queue's timer flushes what
+ * waited fq_timeout_ms. @done is never called from inside this call for
+ * this entry.
+ * Context: any but hard-IRQ; takes the queue's locks (not across @done).
+ * Return: 0, or -EINVAL (logged) if @domain has no flush queue.
+ */
+DK_API int dk_iommu_fq_queue(struct iommu_domain *domain,
+			     struct iommu_iotlb_gather *gather,
+			     unsigned long iova, size_t size,
+			     dk_iommu_fq_done_t done, void *ctx);
+
+/**
+ * dk_iommu_fq_flush() - flush @domain's queue now (ours)
+ * @domain: a DMA_FQ domain (other domains: nothing to do)
+ *
+ * On return every range queued before the call is invalidated and its
+ * frees and callback have run (those of a flush running concurrently in
+ * another thread may still be running).
+ * Context: process or softirq (also from a @done callback).
+ */
+DK_API void dk_iommu_fq_flush(struct iommu_domain *domain);
+
+/** dk_iommu_fq_pending() - entries waiting in @domain's queue (ours) */
+DK_API unsigned int dk_iommu_fq_pending(struct iommu_domain *domain);
 
 #endif
