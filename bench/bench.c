@@ -29,10 +29,18 @@
  */
 #pragma weak dk_bench_trace
 #pragma weak dk_bench_dma_path
+#pragma weak dk_bench_dma_map
+#pragma weak dk_bench_iommu_hw
+#pragma weak dk_bench_iova
+#pragma weak dk_bench_iommu
 
 static const struct dk_bench *const bench_groups[] = {
 	dk_bench_trace,
 	dk_bench_dma_path,
+	dk_bench_dma_map,
+	dk_bench_iommu_hw,
+	dk_bench_iova,
+	dk_bench_iommu,
 };
 
 #define BENCH_NR_GROUPS (sizeof(bench_groups) / sizeof(bench_groups[0]))
