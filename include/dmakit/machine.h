@@ -238,7 +238,37 @@ struct dk_counters {
 DK_API int dk_device_counters(struct platform_device *pdev,
 			      struct dk_counters *out);
 
-/** dk_machine_print_counters() - one line per device to @f */
+/**
+ * struct dk_iommu_counters - what the IOMMU did (its statistics registers,
+ * docs/hw/iommu.md section 2.8), readable without going through MMIO
+ */
+struct dk_iommu_counters {
+	uint64_t translations;
+	uint64_t iotlb_hits;
+	uint64_t iotlb_misses;
+	uint64_t walks;
+	uint64_t faults_recorded;
+	uint64_t faults_dropped;
+	uint64_t invalidations;
+	uint64_t ctx_hits;
+	uint64_t ctx_misses;
+	uint64_t psc_hits;
+	uint64_t psc_misses;
+};
+
+/**
+ * dk_iommu_counters() - read the IOMMU's counters
+ * @m: the machine
+ * @out: receives them
+ *
+ * Context: process; takes the machine's device lock.
+ * Return: 0; -EINVAL (NULL or not the current machine); -ENODEV (the
+ * machine has no IOMMU).
+ */
+DK_API int dk_iommu_counters(struct dk_machine *m,
+			     struct dk_iommu_counters *out);
+
+/** dk_machine_print_counters() - one line per device (and the IOMMU) to @f */
 DK_API void dk_machine_print_counters(struct dk_machine *m, FILE *f);
 
 /** dk_clock_ns() - the machine clock in ns (0 at creation) */

@@ -552,3 +552,31 @@ int dk__iommu_hw_add(struct dk_machine *m)
 	cfg.mmio_base = DK_IOMMU_BASE;
 	return dk_hw_device_add(m, &cfg, &io->hw, &iommu_ops, NULL);
 }
+
+int dk_iommu_counters(struct dk_machine *m, struct dk_iommu_counters *out)
+{
+	struct dk_hw_dev *hw;
+	struct dk_iommu *io;
+
+	if (!m || m != dk__m || !out) {
+		dk__err("dk_iommu_counters: %s", !out ? "out is NULL" :
+			"not the current machine");
+		return -EINVAL;
+	}
+	hw = dk__mmio_dev_at(m, DK_IOMMU_BASE);
+	if (!hw || hw->ops != &iommu_ops)
+		return -ENODEV;
+	io = (struct dk_iommu *)hw;	/* hw is the first member */
+	out->translations = stat_read(io, ST_XLATE);
+	out->iotlb_hits = stat_read(io, ST_IOTLB_HIT);
+	out->iotlb_misses = stat_read(io, ST_IOTLB_MISS);
+	out->walks = stat_read(io, ST_WALK);
+	out->faults_recorded = stat_read(io, ST_FAULT);
+	out->faults_dropped = stat_read(io, ST_DROPPED);
+	out->invalidations = stat_read(io, ST_INVAL);
+	out->ctx_hits = stat_read(io, ST_CC_HIT);
+	out->ctx_misses = stat_read(io, ST_CC_MISS);
+	out->psc_hits = stat_read(io, ST_PSC_HIT);
+	out->psc_misses = stat_read(io, ST_PSC_MISS);
+	return 0;
+}

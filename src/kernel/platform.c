@@ -316,6 +316,7 @@ int dk_device_counters(struct platform_device *pdev, struct dk_counters *out)
 
 void dk_machine_print_counters(struct dk_machine *m, FILE *f)
 {
+	struct dk_iommu_counters io;
 	struct dk_pdev *d;
 
 	if (!m || m != dk__m || !f)
@@ -339,4 +340,13 @@ void dk_machine_print_counters(struct dk_machine *m, FILE *f)
 			(unsigned long long)c.faults);
 	}
 	mutex_unlock(&m->bus->lock);
+	if (!dk_iommu_counters(m, &io))
+		fprintf(f, "iommu: %llu translations, IOTLB %llu hits / %llu misses, %llu walks, %llu faults (%llu dropped), %llu invalidations\n",
+			(unsigned long long)io.translations,
+			(unsigned long long)io.iotlb_hits,
+			(unsigned long long)io.iotlb_misses,
+			(unsigned long long)io.walks,
+			(unsigned long long)io.faults_recorded,
+			(unsigned long long)io.faults_dropped,
+			(unsigned long long)io.invalidations);
 }

@@ -450,6 +450,50 @@ static void permission_faults_reach_the_handler(void **state)
 	machine_down(&e);
 }
 
+/* ---- counters ---------------------------------------------------------------- */
+
+static void counters_follow_the_traffic(void **state)
+{
+	struct dk_iommu_counters c0, c1;
+	struct env e;
+	struct page *pg;
+	u64 got;
+
+	(void)state;
+	machine_up(&e, 4, DK_IOMMU_DEFAULT_DMA, 1, false);
+	assert_int_equal(dk_iommu_counters(NULL, &c0), -EINVAL);
+	assert_int_equal(dk_iommu_counters(e.m, NULL), -EINVAL);
+	assert_log_count("dk_iommu_counters", 2);
+	domain_up(&e, 0);
+	pg = alloc_page(GFP_KERNEL);
+	assert_non_null(pg);
+	assert_int_equal(iommu_map(e.dom[0], 0x40000, page_to_phys(pg), SZ_4K,
+				   IOMMU_READ), 0);
+	assert_int_equal(dk_iommu_counters(e.m, &c0), 0);
+	/* First read misses and walks; the second is served from a cache. */
+	assert_int_equal(dk_dma_read(&e.t[0]->hw, 0x40000, &got, 8), 0);
+	assert_int_equal(dk_iommu_counters(e.m, &c1), 0);
+	assert_int_equal(c1.iotlb_misses - c0.iotlb_misses, 1);
+	assert_int_equal(c1.walks - c0.walks, 1);
+	assert_int_equal(dk_dma_read(&e.t[0]->hw, 0x40008, &got, 8), 0);
+	assert_int_equal(dk_dma_read(&e.t[0]->hw, 0x41000, &got, 8), -EFAULT);
+	expect_fault(&e.f[0], 1, 0x41000, IOMMU_FAULT_READ,
+		     &e.pdev[0]->dev);
+	assert_int_equal(dk_iommu_counters(e.m, &c0), 0);
+	assert_int_equal(c0.faults_recorded - c1.faults_recorded, 1);
+	assert_true(c0.translations > c1.translations);
+	assert_int_equal(iommu_unmap(e.dom[0], 0x40000, SZ_4K), SZ_4K);
+	assert_int_equal(dk_iommu_counters(e.m, &c1), 0);
+	assert_true(c1.invalidations > c0.invalidations);
+	__free_page(pg);
+	machine_down(&e);
+
+	/* A machine without an IOMMU has no such counters. */
+	assert_int_equal(dk_machine_create(NULL, &e.m), 0);
+	assert_int_equal(dk_iommu_counters(e.m, &c0), -ENODEV);
+	assert_int_equal(dk_machine_destroy(e.m), 0);
+}
+
 /* ---- identity and blocked default domains -------------------------------- */
 
 static void identity_default_domain_passes_through(void **state)
@@ -889,6 +933,7 @@ int main(void)
 		cmocka_unit_test(random_map_unmap_4level),
 		cmocka_unit_test(random_map_unmap_3level),
 		cmocka_unit_test(permission_faults_reach_the_handler),
+		cmocka_unit_test(counters_follow_the_traffic),
 		cmocka_unit_test(identity_default_domain_passes_through),
 		cmocka_unit_test(blocked_default_domain_faults),
 		cmocka_unit_test(two_devices_are_isolated),
