@@ -18,18 +18,14 @@ static struct dk_machine *m;
 static int setup(void **state)
 {
 	(void)state;
-	dk_test_log_capture();
-	return dk_machine_create(NULL, &m);
+	m = dk_test_machine_up(NULL);
+	return m ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	int leaks;
-
 	(void)state;
-	leaks = dk_machine_destroy(m);
-	dk_test_log_release();
-	return leaks;
+	return dk_test_machine_down(m);
 }
 
 static void bad_models_are_refused_and_released(void **state)

@@ -36,12 +36,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	int leaks;
-
 	(void)state;
-	leaks = dk_machine_destroy(m);
-	dk_test_log_release();
-	return leaks;
+	return dk_test_machine_down(m);
 }
 
 static void ioremap_refuses_what_is_not_one_window(void **state)

@@ -25,12 +25,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	int leaks;
-
 	(void)state;
-	leaks = dk_machine_destroy(m);
-	dk_test_log_release();
-	return leaks;
+	return dk_test_machine_down(m);
 }
 
 static int t_probe(struct platform_device *pdev)

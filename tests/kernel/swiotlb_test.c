@@ -49,14 +49,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	int leaks;
-
 	(void)state;
-	leaks = dk_machine_destroy(m);
-	if (leaks)
-		dk_test_log_dump();
-	dk_test_log_release();
-	return leaks;
+	return dk_test_machine_down(m);
 }
 
 static void bad_config(void **state)

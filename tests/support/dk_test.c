@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dmakit/machine.h>
 #include "dk_test.h"
 
 #define CAP_MAX 4096
@@ -141,4 +142,26 @@ uint64_t dk_test_rand(uint64_t *state)
 	x ^= x >> 27;
 	*state = x;
 	return x * 0x2545f4914f6cdd1dull;
+}
+
+struct dk_machine *dk_test_machine_up(const struct dk_machine_config *cfg)
+{
+	struct dk_machine *m;
+
+	dk_test_log_capture();
+	if (dk_machine_create(cfg, &m)) {
+		dk_test_log_dump();
+		return NULL;
+	}
+	return m;
+}
+
+int dk_test_machine_down(struct dk_machine *m)
+{
+	int leaks = dk_machine_destroy(m);
+
+	if (leaks)
+		dk_test_log_dump();
+	dk_test_log_release();
+	return leaks;
 }

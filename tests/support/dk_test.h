@@ -36,6 +36,23 @@ void dk_test_log_dump(void);
 		assert_int_equal(__c, (n));                                  \
 	} while (0)
 
+/* ---- a whole machine ------------------------------------------------------ */
+
+struct dk_machine;
+struct dk_machine_config;
+
+/*
+ * Capture the log and create a machine (@cfg NULL: the default one);
+ * NULL on failure, with the log dumped.
+ */
+struct dk_machine *dk_test_machine_up(const struct dk_machine_config *cfg);
+
+/*
+ * Destroy @m, dump the captured log if it reported leaks, release the
+ * capture. Returns the leak reports (a cmocka teardown can return it).
+ */
+int dk_test_machine_down(struct dk_machine *m);
+
 /* ---- waiting ------------------------------------------------------------- */
 
 /*
