@@ -208,6 +208,52 @@ DK_API int dk_machine_enable_p2p(struct dk_machine *m,
 				 struct platform_device *initiator,
 				 struct platform_device *target);
 
+/**
+ * dk_machine_add_dmac() - add a DK-DMAC DMA controller (docs/hw/dmac.md)
+ * @m: the machine
+ * @cfg: placement, or NULL for defaults
+ * @out: receives its platform device ("dk-dmac"), may be NULL
+ *
+ * Context: process. Return: as dk_machine_add_testdev().
+ */
+DK_API int dk_machine_add_dmac(struct dk_machine *m,
+			       const struct dk_device_config *cfg,
+			       struct platform_device **out);
+
+/**
+ * dk_machine_add_fifo() - add a DK-FIFO peripheral (docs/hw/fifo.md)
+ * @m: the machine
+ * @cfg: placement, or NULL for defaults
+ * @out: receives its platform device ("dk-fifo"), may be NULL
+ *
+ * Context: process. Return: as dk_machine_add_testdev().
+ */
+DK_API int dk_machine_add_fifo(struct dk_machine *m,
+			       const struct dk_device_config *cfg,
+			       struct platform_device **out);
+
+/**
+ * dk_machine_connect_dma() - wire a peripheral to a DMA controller, as a
+ * board file (or device tree) describes it
+ * @m: the machine
+ * @periph: the peripheral
+ * @req: which of its DMA request outputs
+ * @name: the name its driver asks for: dma_request_chan(dev, @name)
+ * @dmac: the DMA controller
+ * @line: the controller's request input the output is wired to
+ *
+ * Wires the request line (hardware), lets @dmac reach @periph's registers
+ * (peer-to-peer, for its data register), and registers the slave-map entry
+ * (@periph, @name) -> (@dmac, @line) that the dmaengine core resolves.
+ * Context: process. Return: 0; -EINVAL (bad argument, message says which);
+ * -EBUSY (input or output already wired); -ENOSPC.
+ */
+DK_API int dk_machine_connect_dma(struct dk_machine *m,
+				  struct platform_device *periph,
+				  unsigned int req, const char *name,
+				  struct platform_device *dmac,
+				  unsigned int line);
+
 /** dk_machine_find_device() - the platform device named @name, or NULL */
 DK_API struct platform_device *dk_machine_find_device(struct dk_machine *m,
 						      const char *name);
