@@ -188,6 +188,16 @@ struct dk_dma_debug_ops {
 const struct dk_dma_debug_ops *
 dk__dma_debug_register(const struct dk_dma_debug_ops *ops);
 
+/*
+ * dmaengine slave map (kernel/dmaengine.c): the board says that @devname's
+ * dma_request_chan(dev, @name) means a channel of @dmac, configured for
+ * request input @line (dk_machine_connect_dma() calls it).
+ */
+struct platform_device;
+int dk__dma_slave_map_add(struct dk_machine *m, const char *devname,
+			  const char *name, struct platform_device *dmac,
+			  unsigned int line);
+
 /* ---- execution contexts (kernel/locking.c) ------------------------------ */
 
 enum dk_context {
