@@ -297,6 +297,16 @@ static struct iommu_domain *domain_alloc(struct dk_iommu_core *c,
 			d->type = IOMMU_DOMAIN_DMA;
 		}
 	}
+	/* A default DMA domain gets its IOVA space for the DMA API. */
+	if (!user && (d->type & __IOMMU_DOMAIN_DMA_API) &&
+	    dk__iommu_dma_cookie_get(d)) {
+		pr_err("iommu: no IOVA space for %s domain %p: not used\n",
+		       dom_type_name(d->type), (void *)d);
+		dk__iommu_fq_destroy(d);
+		dops->free(d);
+		free(r);
+		return NULL;
+	}
 	r->domain = d;
 	r->iommu = iommu;
 	r->type = d->type;
@@ -309,6 +319,7 @@ static struct iommu_domain *domain_alloc(struct dk_iommu_core *c,
 static void domain_release(struct iommu_domain *d)
 {
 	dk__iommu_fq_destroy(d);
+	dk__iommu_dma_cookie_put(d);	/* after the queue's IOVA frees */
 	d->ops->free(d);
 }
 
@@ -444,6 +455,7 @@ static void group_default_domain(struct dk_iommu_core *c,
 				 struct iommu_group *g, struct device *dev)
 {
 	unsigned int type = def_domain_type(g->iommu, dev);
+	struct dev_iommu *di;
 	struct iommu_domain *d;
 
 	if (type == IOMMU_DOMAIN_BLOCKED) {
@@ -464,9 +476,14 @@ static void group_default_domain(struct dk_iommu_core *c,
 				g->id);
 	}
 	__atomic_store_n(&g->default_domain, d, __ATOMIC_RELEASE);
-	if (d && group_set_domain(c, g, d))
+	if (d && group_set_domain(c, g, d)) {
 		dev_err(dev, "iommu: group %d could not attach its default %s domain\n",
 			g->id, dom_type_name(d->type));
+		return;
+	}
+	/* The DMA API goes through a DMA domain, as iommu_setup_dma_ops(). */
+	list_for_each_entry(di, &g->devices, group_node)
+		dk__iommu_setup_dma_ops(di->dev, d);
 }
 
 /* Try each registered IOMMU on @di. Caller holds core->lock. */
@@ -516,6 +533,9 @@ static void probe_one(struct dk_iommu_core *c, struct dev_iommu *di,
 				dev_err(dev, "iommu: attaching to group %d's %s domain failed with error %d\n",
 					g->id, dom_type_name(g->domain->type),
 					ret);
+			else
+				dk__iommu_setup_dma_ops(dev,
+							g->default_domain);
 		}
 		return;
 	}
@@ -664,6 +684,7 @@ void iommu_device_unregister(struct iommu_device *iommu)
 			continue;
 		if (iommu->ops->release_device)
 			iommu->ops->release_device(di->dev);
+		dk__iommu_setup_dma_ops(di->dev, NULL);	/* dma-direct */
 		list_del_init(&di->group_node);
 		__atomic_store_n(&di->dev->iommu_group, NULL, __ATOMIC_RELEASE);
 		di->group = NULL;
