@@ -75,6 +75,8 @@ static void remove_one(struct platform_driver *drv, struct dk_pdev *d)
 {
 	if (drv->remove)
 		drv->remove(&d->pdev);
+	/* As Linux's BUS_NOTIFY_UNBOUND_DRIVER: dma-debug checks for leaks. */
+	dk__dma_debug_device_released(&d->pdev.dev);
 	d->pdev.dev.driver = NULL;
 	d->pdev.dev.driver_data = NULL;
 }
@@ -291,7 +293,7 @@ struct platform_device *dk_machine_find_device(struct dk_machine *m,
 
 int dk_device_counters(struct platform_device *pdev, struct dk_counters *out)
 {
-	const struct dk_counters *c;
+	const struct dk_hw_counters *c;
 
 	if (!pdev || !out || !dk__m) {
 		pr_err("dk_device_counters: %s is NULL\n",

@@ -296,6 +296,7 @@ static void ops_dispatch(void **state)
 	assert_int_equal(dma_set_mask(dev, DMA_BIT_MASK(64)), 0);
 
 	a = dma_map_single(dev, buf + 8, 64, DMA_TO_DEVICE);
+	assert_int_equal(dma_mapping_error(dev, a), 0);
 	assert_true(a == virt_to_phys(buf + 8) + OFF);
 	dma_sync_single_for_cpu(dev, a, 64, DMA_TO_DEVICE);
 	dma_sync_single_for_device(dev, a, 64, DMA_TO_DEVICE);

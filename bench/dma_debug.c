@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dma_debug.c - the cost of dma-debug: dma_map_single + dma_mapping_error
+ * + dma_unmap_single of 4 KiB through dma-direct with dma-debug on
+ * (map_4k_direct_debug), against the same pair with it off, measured in
+ * the same run (the map_4k_direct figure). dma-debug is switched on and
+ * off between rounds, with nothing mapped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dmakit/hw/device.h>
+#include <dmakit/machine.h>
+#include <linux/dma-debug.h>
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/platform_device.h>
+#include "bench.h"
+
+#define MAP_LEN 4096
+
+struct dbg_dev {
+	struct dk_hw_dev hw;
+};
+
+static void dd_reset(struct dk_hw_dev *d)
+{
+	(void)d;
+}
+
+static uint64_t dd_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
+{
+	(void)d;
+	(void)off;
+	(void)size;
+	return 0;
+}
+
+static void dd_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
+		     unsigned int size)
+{
+	(void)d;
+	(void)off;
+	(void)val;
+	(void)size;
+}
+
+static void dd_release(struct dk_hw_dev *d)
+{
+	free(d);
+}
+
+static const struct dk_hw_ops dbg_dev_ops = {
+	.name = "dk-debugbench",
+	.mmio_size = 4096,
+	.access_sizes = 4,
+	.reset = dd_reset,
+	.mmio_read = dd_read,
+	.mmio_write = dd_write,
+	.release = dd_release,
+};
+
+struct dbg_ctx {
+	struct device *dev;
+	void *buf;
+	int err;
+};
+
+static void map_pairs(struct dbg_ctx *c, uint64_t iters)
+{
+	for (uint64_t i = 0; i < iters; i++) {
+		dma_addr_t a = dma_map_single(c->dev, c->buf, MAP_LEN,
+					      DMA_TO_DEVICE);
+
+		if (dma_mapping_error(c->dev, a))
+			c->err = -EIO;
+		dma_unmap_single(c->dev, a, MAP_LEN, DMA_TO_DEVICE);
+	}
+}
+
+static void map_debug(void *p, uint64_t iters)
+{
+	struct dbg_ctx *c = p;
+
+	if (dk_dma_debug_mode() == DK_DMA_DEBUG_OFF &&
+	    dk_dma_debug_enable(DK_DMA_DEBUG_WARN))
+		c->err = -ENOMEM;
+	map_pairs(c, iters);
+}
+
+static void map_plain(void *p, uint64_t iters)
+{
+	struct dbg_ctx *c = p;
+
+	dk_dma_debug_disable();
+	map_pairs(c, iters);
+}
+
+static int map_4k_debug_run(const struct dk_bench *b, FILE *out)
+{
+	struct dk_bench_closure v = { map_debug, NULL };
+	struct dk_bench_closure base = { map_plain, NULL };
+	struct dk_bench_pair_result r;
+	struct dk_device_config dc;
+	struct platform_device *pdev;
+	struct dk_machine *m;
+	struct dbg_dev *dd;
+	struct page *pg;
+	struct dbg_ctx c;
+	int ret, leaks;
+
+	memset(&c, 0, sizeof(c));
+	ret = dk_machine_create(NULL, &m);
+	if (ret)
+		return ret;
+	dd = calloc(1, sizeof(*dd));
+	if (!dd) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	dk_device_config_init(&dc);
+	ret = dk_hw_device_add(m, &dc, &dd->hw, &dbg_dev_ops, &pdev);
+	if (ret)
+		goto out;
+	c.dev = &pdev->dev;
+	ret = dma_set_mask_and_coherent(c.dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto out;
+	pg = alloc_pages(GFP_KERNEL, 0);
+	if (!pg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	c.buf = page_address(pg);
+	memset(c.buf, 0x5a, MAP_LEN);	/* pre-fault */
+	v.ctx = base.ctx = &c;
+	ret = dk_bench_pair(&v, &base, 0, &r);
+	dk_dma_debug_disable();
+	if (!ret && c.err)
+		ret = c.err;
+	if (!ret && dk_dma_debug_errors(-1))
+		ret = -EPROTO;	/* a clean loop must report nothing */
+	if (!ret)
+		dk_bench_report(out, b->name, r.value_ns, "ns", r.baseline_ns);
+	__free_pages(pg, 0);
+out:
+	leaks = dk_machine_destroy(m);
+	return ret ? ret : leaks ? -EBUSY : 0;
+}
+
+const struct dk_bench dk_bench_dma_debug[] = {
+	{ "map_4k_direct_debug",
+	  "dma_map_single + dma_unmap_single of 4 KiB, dma-direct, dma-debug on vs off, ns per pair",
+	  map_4k_debug_run, NULL },
+	{ NULL, NULL, NULL, NULL },
+};
