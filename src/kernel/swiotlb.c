@@ -18,14 +18,32 @@
  * phys >> 18 (below 4 GiB) maps an address to its segment in O(1). The
  * slot records (original address, sizes) live in host memory.
  *
- * LOCKING: area->lock protects the slot records of the area's slots and
- * the area's index; area->used is written under it and read atomically.
- * The bounce copies run without a lock: the slots belong to the mapping's
- * owner between map and unmap. rl_lock serializes the rare "buffer is
- * full" rate limiting. Pool geometry is read-only between init and exit.
+ * Each thread keeps the last few runs it unmapped (up to TC_RUNS runs of
+ * at most TC_MAX_SLOTS slots) in a thread cache, so a map/unmap loop reuses
+ * one hot run with one atomic exchange per pair instead of two area lock
+ * round trips and the free-list bookkeeping. A cached run is free for every
+ * purpose but the search: its slot records say "not mapped" (a second
+ * unmap or a sync is still reported), dk_swiotlb_stats() counts it as
+ * free, and before a mapping fails for want of slots every thread's cache
+ * is flushed back into the areas and the search retried: nothing is
+ * stranded, no false exhaustion. A thread's cache goes back to the pool
+ * when the thread exits and is dropped when the pool is destroyed.
+ *
+ * LOCKING: area->lock protects the list counts and (for free and newly
+ * found runs) the slot records of the area's slots, and the area's index;
+ * area->used is written under it and read atomically. The records of a
+ * mapped or cached run belong to its owner (the mapper, then the thread
+ * caching it); the bounce copies run without a lock. A cache entry is
+ * filled only by its thread (a release store into an empty entry) and
+ * emptied by an atomic exchange, by its thread or by a flusher, so exactly
+ * one of them gets the run. tc_lock (a mutex) protects the thread-cache
+ * registry (tc_all, each cache's pool); lock order: tc_lock, then an area
+ * lock. rl_lock serializes the rare "buffer is full" rate limiting. Pool
+ * geometry is read-only between init and exit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +65,10 @@
 #define IO_TLB_LOW_SEGS		(1ul << (32 - IO_TLB_SEG_SHIFT))
 #define CHUNK_ORDER		(MAX_ORDER - 1)
 #define CHUNK_BYTES		(PAGE_SIZE << CHUNK_ORDER)
+
+/* The thread caches: runs kept per thread, and the largest cached run. */
+#define TC_RUNS			4
+#define TC_MAX_SLOTS		8
 
 /* Linux's default ratelimit: 10 messages per 5 s. */
 #define FULL_RL_BURST		10
@@ -72,7 +94,19 @@ struct io_tlb_chunk {
 	size_t bytes;
 };
 
+/*
+ * A thread's cache of free runs. run[] entries are 0 (empty) or
+ * (first slot << 8 | nslots); see LOCKING for who may change them.
+ */
+struct io_tlb_tcache {
+	unsigned long run[TC_RUNS];	/* atomic */
+	struct io_tlb_mem *mem;		/* tc_lock: its pool, or NULL */
+	struct io_tlb_tcache *next;	/* tc_lock: tc_all list */
+	struct io_tlb_tcache **pprev;	/* tc_lock */
+};
+
 struct io_tlb_mem {
+	u64 id;				/* unique: keys the thread caches */
 	unsigned long nslabs;
 	unsigned long area_nslabs;
 	unsigned int nareas;
@@ -116,15 +150,32 @@ static inline void area_unlock(int *l)
 	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
 }
 
+#define DK_TLS __thread __attribute__((tls_model("initial-exec")))
+
 static unsigned int area_next;	/* atomic: hands threads their area */
-static __thread unsigned int tls_area
-	__attribute__((tls_model("initial-exec"))) = ~0u;
+static DK_TLS unsigned int tls_area = ~0u;
+
+/* The thread-cache registry; see LOCKING. */
+static pthread_mutex_t tc_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct io_tlb_tcache *tc_all;		/* tc_lock */
+static u64 tlb_next_id;				/* atomic */
+static pthread_once_t tc_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t tc_key;
+static int tc_key_err;
+/* The calling thread's cache, and the id of the pool it serves (0: none). */
+static DK_TLS struct io_tlb_tcache *tls_tc;
+static DK_TLS u64 tls_tc_id;
+
+/*
+ * The machine's pool (m->dma->tlb), or NULL: one load instead of three on
+ * every map, unmap and sync. One machine at a time, so one pool.
+ */
+static struct io_tlb_mem *tlb_live;	/* atomic */
 
 static inline struct io_tlb_mem *tlb_mem(void)
 {
-	struct dk_machine *m = __atomic_load_n(&dk__m, __ATOMIC_ACQUIRE);
-
-	return m && m->dma ? m->dma->tlb : NULL;
+	/* Acquire: pairs with the release in dk__swiotlb_init(). */
+	return __atomic_load_n(&tlb_live, __ATOMIC_ACQUIRE);
 }
 
 static inline unsigned int nr_slots(u64 val)
@@ -137,6 +188,13 @@ static inline phys_addr_t slot_phys(const struct io_tlb_mem *mem,
 {
 	return mem->seg_phys[i / IO_TLB_SEGSIZE] +
 	       ((phys_addr_t)(i % IO_TLB_SEGSIZE) << IO_TLB_SHIFT);
+}
+
+/* CPU address of slot @i. */
+static inline u8 *slot_vaddr(const struct io_tlb_mem *mem, unsigned long i)
+{
+	return mem->seg_virt[i / IO_TLB_SEGSIZE] +
+	       ((size_t)(i % IO_TLB_SEGSIZE) << IO_TLB_SHIFT);
 }
 
 static inline u8 *slot_virt(const struct io_tlb_mem *mem, phys_addr_t phys)
@@ -224,6 +282,8 @@ static unsigned long mem_used(struct io_tlb_mem *mem)
 	return used;
 }
 
+static unsigned long pool_used(struct io_tlb_mem *mem);
+
 int dk_swiotlb_stats(unsigned long *nslabs, unsigned long *used)
 {
 	struct io_tlb_mem *mem = tlb_mem();
@@ -233,7 +293,7 @@ int dk_swiotlb_stats(unsigned long *nslabs, unsigned long *used)
 	if (nslabs)
 		*nslabs = mem->nslabs;
 	if (used)
-		*used = mem_used(mem);
+		*used = pool_used(mem);
 	return 0;
 }
 
@@ -249,6 +309,38 @@ static inline bool crosses_boundary(phys_addr_t start, unsigned int nslots,
 }
 
 /*
+ * How far apart the search looks at candidate runs: don't loop over
+ * unaligned slots once an alignment is asked for; mappings of a page or
+ * more start on a page, as Linux.
+ */
+static inline unsigned int search_stride(struct device *dev,
+					 size_t alloc_size,
+					 unsigned int alloc_align_mask)
+{
+	unsigned int iotlb_align_mask =
+		min_align_mask(dev) & ~(IO_TLB_SIZE - 1);
+	unsigned int stride = (iotlb_align_mask >> IO_TLB_SHIFT) + 1;
+
+	if (alloc_size >= PAGE_SIZE)
+		stride = max(stride, stride << (PAGE_SHIFT - IO_TLB_SHIFT));
+	stride = max(stride, (alloc_align_mask >> IO_TLB_SHIFT) + 1);
+	return min(stride, (unsigned int)IO_TLB_SEGSIZE);
+}
+
+/* Record a newly taken run of @nslots at @si (owner or area lock). */
+static inline void claim_records(struct io_tlb_mem *mem, unsigned long si,
+				 unsigned int nslots, size_t alloc_size,
+				 unsigned int offset)
+{
+	for (unsigned long i = si; i < si + nslots; i++) {
+		mem->slots[i].alloc_size =
+			alloc_size - (offset + ((i - si) << IO_TLB_SHIFT));
+		mem->slots[i].nslots = 0;
+	}
+	mem->slots[si].nslots = nslots;
+}
+
+/*
  * Find and take @alloc_size bytes of slots in area @ai. Returns the global
  * slot index or -1.
  */
@@ -260,21 +352,13 @@ static long find_slots_area(struct device *dev, struct io_tlb_mem *mem,
 	unsigned long boundary_mask = seg_boundary(dev);
 	unsigned int iotlb_align_mask =
 		min_align_mask(dev) & ~(IO_TLB_SIZE - 1);
-	unsigned int nslots = nr_slots(alloc_size), stride;
+	unsigned int nslots = nr_slots(alloc_size);
+	unsigned int stride = search_stride(dev, alloc_size,
+					    alloc_align_mask);
 	unsigned int offset = align_offset(dev, orig_addr);
 	unsigned long base = (unsigned long)ai * mem->area_nslabs;
 	unsigned long index, wrap, i, si;
 	unsigned int count = 0;
-
-	/*
-	 * Don't loop over unaligned slots once an alignment is asked for;
-	 * mappings of a page or more start on a page, as Linux.
-	 */
-	stride = (iotlb_align_mask >> IO_TLB_SHIFT) + 1;
-	if (alloc_size >= PAGE_SIZE)
-		stride = max(stride, stride << (PAGE_SHIFT - IO_TLB_SHIFT));
-	stride = max(stride, (alloc_align_mask >> IO_TLB_SHIFT) + 1);
-	stride = min(stride, (unsigned int)IO_TLB_SEGSIZE);
 
 	area_lock(&area->lock);
 	if (nslots > IO_TLB_SEGSIZE ||
@@ -307,13 +391,9 @@ not_found:
 	return -1;
 
 found:
-	for (i = si; i < si + nslots; i++) {
+	for (i = si; i < si + nslots; i++)
 		mem->slots[i].list = 0;
-		mem->slots[i].alloc_size =
-			alloc_size - (offset + ((i - si) << IO_TLB_SHIFT));
-		mem->slots[i].nslots = 0;
-	}
-	mem->slots[si].nslots = nslots;
+	claim_records(mem, si, nslots, alloc_size, offset);
 	/* Free slots before the run now end at it. */
 	for (i = si; i-- > 0 && io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 &&
 		     mem->slots[i].list;)
@@ -345,6 +425,265 @@ static long find_slots(struct device *dev, struct io_tlb_mem *mem,
 			i = 0;
 	} while (i != start);
 	return -1;
+}
+
+/* ---- freeing runs ------------------------------------------------------- */
+
+/* Forget what the run of @nslots at @index stood for (its owner only). */
+static inline void clear_records(struct io_tlb_mem *mem, unsigned long index,
+				 unsigned int nslots)
+{
+	for (unsigned long i = index; i < index + nslots; i++) {
+		mem->slots[i].orig_addr = INVALID_PHYS_ADDR;
+		mem->slots[i].orig_virt = NULL;
+		mem->slots[i].alloc_size = 0;
+		mem->slots[i].nslots = 0;
+	}
+}
+
+/*
+ * Link the run of @nslots at @index, whose records are cleared, back into
+ * its segment's free counts. The area lock is held.
+ */
+static void link_free_locked(struct io_tlb_mem *mem, struct io_tlb_area *area,
+			     unsigned long ai, unsigned long index,
+			     unsigned int nslots)
+{
+	unsigned long i;
+	unsigned int count;
+
+	if (index + nslots < ALIGN(index + 1, (unsigned long)IO_TLB_SEGSIZE))
+		count = mem->slots[index + nslots].list;
+	else
+		count = 0;
+	for (i = index + nslots; i-- > index;)
+		mem->slots[i].list = ++count;
+	/* Free slots before the run now reach further. */
+	for (i = index; i-- > 0 && io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 &&
+			mem->slots[i].list;)
+		mem->slots[i].list = ++count;
+	/*
+	 * Differs from Linux, which searches on from the last allocation:
+	 * start the next search at the run just freed, whose lines are
+	 * still in the cache (a map/unmap loop then reuses one hot slot
+	 * instead of streaming through the whole pool).
+	 */
+	area->index = (unsigned int)(index - ai * mem->area_nslabs);
+	__atomic_store_n(&area->used, area->used - nslots, __ATOMIC_RELAXED);
+}
+
+/* Give a cleared run back to its area. Takes the area lock. */
+static void free_run(struct io_tlb_mem *mem, unsigned long index,
+		     unsigned int nslots)
+{
+	unsigned long ai = index / mem->area_nslabs;
+	struct io_tlb_area *area = &mem->areas[ai];
+
+	area_lock(&area->lock);
+	link_free_locked(mem, area, ai, index, nslots);
+	area_unlock(&area->lock);
+}
+
+/* ---- thread caches ------------------------------------------------------ */
+
+#define TC_RUN(index, nslots)	((unsigned long)(index) << 8 | (nslots))
+#define TC_INDEX(v)		((v) >> 8)
+#define TC_NSLOTS(v)		((unsigned int)((v) & 0xff))
+
+/*
+ * Empty @tc's entries; with @give_back their runs go back to @mem's areas,
+ * otherwise they are dropped (the pool is going away). Returns the slots
+ * emptied. tc_lock held.
+ */
+static unsigned long tc_drain(struct io_tlb_mem *mem, struct io_tlb_tcache *tc,
+			      bool give_back)
+{
+	unsigned long n = 0;
+
+	for (unsigned int i = 0; i < TC_RUNS; i++) {
+		/* Acquire: pairs with the release in tc_put() (the records). */
+		unsigned long v = __atomic_exchange_n(&tc->run[i], 0,
+						      __ATOMIC_ACQUIRE);
+
+		if (!v)
+			continue;
+		n += TC_NSLOTS(v);
+		if (give_back)
+			free_run(mem, TC_INDEX(v), TC_NSLOTS(v));
+	}
+	return n;
+}
+
+/* pthread key destructor: the thread exits; its runs go back. */
+static void tc_thread_exit(void *arg)
+{
+	struct io_tlb_tcache *tc = arg;
+
+	pthread_mutex_lock(&tc_lock);
+	if (tc->mem)
+		tc_drain(tc->mem, tc, true);
+	*tc->pprev = tc->next;
+	if (tc->next)
+		tc->next->pprev = tc->pprev;
+	pthread_mutex_unlock(&tc_lock);
+	tls_tc = NULL;
+	tls_tc_id = 0;
+	free(tc);
+}
+
+static void tc_key_make(void)
+{
+	tc_key_err = pthread_key_create(&tc_key, tc_thread_exit);
+}
+
+/* Make the calling thread's cache serve @mem. NULL: no memory. */
+static noinline struct io_tlb_tcache *tc_get_slow(struct io_tlb_mem *mem)
+{
+	struct io_tlb_tcache *tc;
+
+	pthread_mutex_lock(&tc_lock);
+	tc = tls_tc;
+	if (!tc) {
+		/* Without a destructor the cache could outlive its thread. */
+		pthread_once(&tc_key_once, tc_key_make);
+		tc = tc_key_err ? NULL : calloc(1, sizeof(*tc));
+		if (!tc)
+			goto out;
+		if (pthread_setspecific(tc_key, tc)) {
+			free(tc);
+			tc = NULL;
+			goto out;
+		}
+		tc->next = tc_all;
+		if (tc_all)
+			tc_all->pprev = &tc->next;
+		tc->pprev = &tc_all;
+		tc_all = tc;
+		tls_tc = tc;
+	}
+	/* One pool at a time: the last one dropped this cache at its exit. */
+	tc->mem = mem;
+	tls_tc_id = mem->id;
+out:
+	pthread_mutex_unlock(&tc_lock);
+	return tc;
+}
+
+/*
+ * Whether the free run of @nslots at @si could have been found by the
+ * search for this request (mask, stride, boundary and alignment).
+ */
+static inline bool run_fits(struct device *dev, struct io_tlb_mem *mem,
+			    unsigned long si, unsigned int nslots,
+			    phys_addr_t orig_addr, size_t alloc_size,
+			    unsigned int alloc_align_mask)
+{
+	phys_addr_t phys = slot_phys(mem, si);
+	unsigned int iotlb_align_mask =
+		min_align_mask(dev) & ~(IO_TLB_SIZE - 1);
+	unsigned int stride;
+
+	if (orig_addr && iotlb_align_mask) {
+		if ((phys & iotlb_align_mask) != (orig_addr & iotlb_align_mask))
+			return false;
+	} else {
+		stride = search_stride(dev, alloc_size, alloc_align_mask);
+		if (phys & (((phys_addr_t)stride << IO_TLB_SHIFT) - 1))
+			return false;
+	}
+	return !crosses_boundary(phys, nslots, seg_boundary(dev)) &&
+	       !(phys & alloc_align_mask);
+}
+
+/*
+ * Take a run for @alloc_size bytes from the calling thread's cache.
+ * Returns its first slot, or -1. No lock.
+ */
+static inline long tc_take(struct device *dev, struct io_tlb_mem *mem,
+			   phys_addr_t orig_addr, size_t alloc_size,
+			   unsigned int alloc_align_mask, unsigned int offset)
+{
+	unsigned int nslots = nr_slots(alloc_size);
+	struct io_tlb_tcache *tc = tls_tc;
+
+	if (tls_tc_id != mem->id || nslots > TC_MAX_SLOTS)
+		return -1;
+	for (unsigned int i = 0; i < TC_RUNS; i++) {
+		unsigned long v = __atomic_load_n(&tc->run[i],
+						  __ATOMIC_RELAXED);
+
+		if (!v || TC_NSLOTS(v) != nslots ||
+		    !run_fits(dev, mem, TC_INDEX(v), nslots, orig_addr,
+			      alloc_size, alloc_align_mask))
+			continue;
+		/* A flusher may have taken it meanwhile: then it is 0. */
+		if (__atomic_exchange_n(&tc->run[i], 0, __ATOMIC_ACQUIRE) != v)
+			continue;
+		claim_records(mem, TC_INDEX(v), nslots, alloc_size, offset);
+		return (long)TC_INDEX(v);
+	}
+	return -1;
+}
+
+/*
+ * Keep the unmapped run of @nslots at @index in the calling thread's
+ * cache. Returns false (nothing done) if it does not go there. No lock.
+ */
+static inline bool tc_put(struct io_tlb_mem *mem, unsigned long index,
+			  unsigned int nslots)
+{
+	struct io_tlb_tcache *tc;
+
+	if (nslots > TC_MAX_SLOTS)
+		return false;
+	tc = likely(tls_tc_id == mem->id) ? tls_tc : tc_get_slow(mem);
+	if (!tc)
+		return false;
+	for (unsigned int i = 0; i < TC_RUNS; i++) {
+		/* Only this thread fills an entry: empty stays empty. */
+		if (__atomic_load_n(&tc->run[i], __ATOMIC_RELAXED))
+			continue;
+		clear_records(mem, index, nslots);
+		/* Release: the cleared records, for whoever takes the run. */
+		__atomic_store_n(&tc->run[i], TC_RUN(index, nslots),
+				 __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+
+/* Flush every thread's cached runs into @mem. Returns the slots freed. */
+static unsigned long tc_flush_all(struct io_tlb_mem *mem)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&tc_lock);
+	for (struct io_tlb_tcache *tc = tc_all; tc; tc = tc->next)
+		if (tc->mem == mem)
+			n += tc_drain(mem, tc, true);
+	pthread_mutex_unlock(&tc_lock);
+	return n;
+}
+
+/*
+ * Slots in use: the areas' counts less the cached runs. The areas are
+ * read first: a run leaves a cache before its area count drops, so a
+ * racing flush can only make the figure too high, never wrap it.
+ */
+static unsigned long pool_used(struct io_tlb_mem *mem)
+{
+	unsigned long used = mem_used(mem), cached = 0;
+
+	pthread_mutex_lock(&tc_lock);
+	for (struct io_tlb_tcache *tc = tc_all; tc; tc = tc->next) {
+		if (tc->mem != mem)
+			continue;
+		for (unsigned int i = 0; i < TC_RUNS; i++)
+			cached += TC_NSLOTS(__atomic_load_n(&tc->run[i],
+							    __ATOMIC_RELAXED));
+	}
+	pthread_mutex_unlock(&tc_lock);
+	return used > cached ? used - cached : 0;
 }
 
 /*
@@ -381,7 +720,7 @@ static void report_full(struct device *dev, struct io_tlb_mem *mem,
 			 missed);
 	if (print)
 		dev_warn(dev, "swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)",
-			 alloc_size, mem->nslabs, mem_used(mem));
+			 alloc_size, mem->nslabs, pool_used(mem));
 }
 
 /* Copy between the original buffer and its bounce slot. */
@@ -455,8 +794,15 @@ phys_addr_t swiotlb_tbl_map_single(struct device *dev, phys_addr_t orig_addr,
 		return (phys_addr_t)DMA_MAPPING_ERROR;
 	}
 	offset = align_offset(dev, orig_addr);
-	index = find_slots(dev, mem, orig_addr, alloc_size + offset,
-			   alloc_align_mask);
+	index = tc_take(dev, mem, orig_addr, alloc_size + offset,
+			alloc_align_mask, offset);
+	if (index < 0)
+		index = find_slots(dev, mem, orig_addr, alloc_size + offset,
+				   alloc_align_mask);
+	/* Before calling the pool full, take back every cached run. */
+	if (unlikely(index < 0) && tc_flush_all(mem))
+		index = find_slots(dev, mem, orig_addr, alloc_size + offset,
+				   alloc_align_mask);
 	if (index < 0) {
 		if (!(attrs & DMA_ATTR_NO_WARN))
 			report_full(dev, mem, alloc_size + offset);
@@ -478,19 +824,22 @@ phys_addr_t swiotlb_tbl_map_single(struct device *dev, phys_addr_t orig_addr,
 	/*
 	 * Always copy the original in, even for DMA_FROM_DEVICE: the device
 	 * may not overwrite it all, and stale slot contents must not leak.
+	 * (What bounce() would do, without looking the slot up again.)
 	 */
-	bounce(dev, mem, tlb_addr, mapping_size, DMA_TO_DEVICE);
+	memcpy(slot_vaddr(mem, (unsigned long)index) + offset, orig_virt,
+	       mapping_size);
 	return tlb_addr;
 }
 
+/* Free the slots of the bounce buffer at @tlb_addr, or report why not. */
 static void release_slots(struct device *dev, struct io_tlb_mem *mem,
 			  phys_addr_t tlb_addr, size_t mapping_size)
 {
 	unsigned int offset = align_offset(dev, tlb_addr);
 	unsigned long index = slot_index(mem, tlb_addr - offset);
-	unsigned long ai = index / mem->area_nslabs, i;
+	unsigned long ai = index / mem->area_nslabs;
 	struct io_tlb_area *area = &mem->areas[ai];
-	unsigned int nslots, count;
+	unsigned int nslots;
 
 	area_lock(&area->lock);
 	nslots = mem->slots[index].nslots;
@@ -500,29 +849,8 @@ static void release_slots(struct device *dev, struct io_tlb_mem *mem,
 			(unsigned long long)tlb_addr, mapping_size);
 		return;
 	}
-	if (index + nslots < ALIGN(index + 1, (unsigned long)IO_TLB_SEGSIZE))
-		count = mem->slots[index + nslots].list;
-	else
-		count = 0;
-	for (i = index + nslots; i-- > index;) {
-		mem->slots[i].list = ++count;
-		mem->slots[i].orig_addr = INVALID_PHYS_ADDR;
-		mem->slots[i].orig_virt = NULL;
-		mem->slots[i].alloc_size = 0;
-		mem->slots[i].nslots = 0;
-	}
-	/* Free slots before the run now reach further. */
-	for (i = index; i-- > 0 && io_tlb_offset(i) != IO_TLB_SEGSIZE - 1 &&
-			mem->slots[i].list;)
-		mem->slots[i].list = ++count;
-	/*
-	 * Differs from Linux, which searches on from the last allocation:
-	 * start the next search at the run just freed, whose lines are
-	 * still in the cache (a map/unmap loop then reuses one hot slot
-	 * instead of streaming through the whole pool).
-	 */
-	area->index = (unsigned int)(index - ai * mem->area_nslabs);
-	__atomic_store_n(&area->used, area->used - nslots, __ATOMIC_RELAXED);
+	clear_records(mem, index, nslots);
+	link_free_locked(mem, area, ai, index, nslots);
 	area_unlock(&area->lock);
 }
 
@@ -532,6 +860,8 @@ void swiotlb_tbl_unmap_single(struct device *dev, phys_addr_t tlb_addr,
 			      unsigned long attrs)
 {
 	struct io_tlb_mem *mem = tlb_mem();
+	unsigned int offset, nslots;
+	unsigned long index;
 
 	if (!in_pool(mem, tlb_addr)) {
 		dev_err(dev, "swiotlb: unmap of %#llx, which is not in the bounce pool",
@@ -541,6 +871,17 @@ void swiotlb_tbl_unmap_single(struct device *dev, phys_addr_t tlb_addr,
 	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) &&
 	    (dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL))
 		bounce(dev, mem, tlb_addr, mapping_size, DMA_FROM_DEVICE);
+	/*
+	 * A live run's records are its owner's: check them without the
+	 * lock, and keep the run in this thread's cache if there is room.
+	 * Anything else (a bad address included) takes the locked path.
+	 */
+	offset = align_offset(dev, tlb_addr);
+	index = slot_index(mem, tlb_addr - offset);
+	nslots = mem->slots[index].nslots;
+	if (nslots && mem->slots[index].orig_addr != INVALID_PHYS_ADDR &&
+	    tc_put(mem, index, nslots))
+		return;
 	release_slots(dev, mem, tlb_addr, mapping_size);
 }
 
@@ -697,6 +1038,7 @@ int dk__swiotlb_init(struct dk_machine *m, struct dk_dma_state *st)
 	mem = calloc(1, sizeof(*mem));
 	if (!mem)
 		return -ENOMEM;
+	mem->id = __atomic_add_fetch(&tlb_next_id, 1, __ATOMIC_RELAXED);
 	mem->nslabs = (unsigned long)(bytes >> IO_TLB_SHIFT);
 	mem->nsegs = (unsigned int)(mem->nslabs / IO_TLB_SEGSIZE);
 	/* Each area a whole number of segments. */
@@ -734,6 +1076,8 @@ int dk__swiotlb_init(struct dk_machine *m, struct dk_dma_state *st)
 		return 0;
 	}
 	st->tlb = mem;
+	/* Release: the pool is built before anyone can find it. */
+	__atomic_store_n(&tlb_live, mem, __ATOMIC_RELEASE);
 	return 0;
 
 err_free:
@@ -749,6 +1093,16 @@ int dk__swiotlb_exit(struct dk_machine *m, struct dk_dma_state *st)
 	(void)m;
 	if (!mem)
 		return 0;
+	__atomic_store_n(&tlb_live, NULL, __ATOMIC_RELAXED);
+	/* Cached runs are free slots, not mappings: drop them. */
+	pthread_mutex_lock(&tc_lock);
+	for (struct io_tlb_tcache *tc = tc_all; tc; tc = tc->next) {
+		if (tc->mem != mem)
+			continue;
+		tc_drain(mem, tc, false);
+		tc->mem = NULL;
+	}
+	pthread_mutex_unlock(&tc_lock);
 	for (unsigned long i = 0; i < mem->nslabs; i++) {
 		struct io_tlb_slot *s = &mem->slots[i];
 

@@ -3,7 +3,9 @@
  * swiotlb_test.c - the bounce pool: geometry, exhaustion reported exactly
  * once with Linux's message and recovery after unmaps, the largest
  * mapping, min_align_mask, bad unmaps, concurrent mappings from several
- * threads (areas), and bounce buffers leaked at destroy.
+ * threads (areas), runs kept in an idle thread's cache (free in the
+ * statistics, taken back before the pool is called full), and bounce
+ * buffers leaked at destroy.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -177,6 +179,7 @@ static void min_align_mask_kept(void **state)
 	assert_int_equal(dma_mapping_error(dev, a), 0);
 	assert_int_equal(a & 4095, 0x9a4);
 	b = dma_map_single(dev, buf + 0x123, 3000, DMA_FROM_DEVICE);
+	assert_int_equal(dma_mapping_error(dev, b), 0);
 	assert_int_equal(b & 4095, 0x123);
 	memset(buf, 0, 16384);
 	assert_int_equal(dk_dma_write(&tm->hw, b, "hello", 5), 0);
@@ -247,6 +250,88 @@ static void concurrent_threads(void **state)
 	assert_log_count(NULL, 0);
 }
 
+struct holder {
+	pthread_barrier_t cached, done;
+	int errors;
+};
+
+/* Maps and unmaps four 4 KiB buffers, then idles with them cached. */
+static void *cache_holder(void *arg)
+{
+	struct holder *h = arg;
+	u8 *buf = kmalloc(4 * 4096, GFP_KERNEL);
+	dma_addr_t a[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		a[i] = dma_map_single(dev, buf + i * 4096, 4096,
+				      DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, a[i]))
+			h->errors++;
+	}
+	for (i = 0; i < 4; i++)
+		if (a[i] != DMA_MAPPING_ERROR)
+			dma_unmap_single(dev, a[i], 4096, DMA_TO_DEVICE);
+	kfree(buf);
+	pthread_barrier_wait(&h->cached);
+	pthread_barrier_wait(&h->done);
+	return NULL;
+}
+
+static void idle_thread_cache_not_stranded(void **state)
+{
+	enum { N = POOL_BYTES / 4096 };
+	static dma_addr_t addr[N];
+	u8 *buf = alloc_pages_exact(4096, GFP_KERNEL);
+	struct holder h = { .errors = 0 };
+	unsigned long used;
+	pthread_t th;
+	dma_addr_t a;
+	int i;
+
+	(void)state;
+	pthread_barrier_init(&h.cached, NULL, 2);
+	pthread_barrier_init(&h.done, NULL, 2);
+	assert_int_equal(pthread_create(&th, NULL, cache_holder, &h), 0);
+	pthread_barrier_wait(&h.cached);
+	assert_int_equal(h.errors, 0);
+	/* Whatever the holder keeps for reuse counts as free. */
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, 0);
+	/* Every slot can be mapped here, the holder's cached ones too. */
+	for (i = 0; i < N; i++) {
+		addr[i] = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+		assert_int_equal(dma_mapping_error(dev, addr[i]), 0);
+	}
+	assert_log_count(NULL, 0);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, POOL_BYTES / IO_TLB_SIZE);
+	a = dma_map_single(dev, buf, 4096, DMA_TO_DEVICE);
+	assert_int_equal(dma_mapping_error(dev, a), -ENOMEM);
+	assert_log_count("swiotlb buffer is full", 1);
+	/*
+	 * A run this thread caches is no longer live: a second unmap is
+	 * still reported, and so is a sync (swiotlb's own calls, below
+	 * the DMA API and its dma-debug checks).
+	 */
+	dma_unmap_single(dev, addr[0], 4096, DMA_TO_DEVICE);
+	swiotlb_tbl_unmap_single(dev, addr[0], 4096, DMA_TO_DEVICE, 0);
+	assert_log_count("not the start of a live bounce buffer", 1);
+	swiotlb_sync_single_for_device(dev, addr[0], 4096, DMA_TO_DEVICE);
+	assert_log_count("not a live bounce buffer", 1);
+	for (i = 1; i < N; i++)
+		dma_unmap_single(dev, addr[i], 4096, DMA_TO_DEVICE);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, 0);
+	pthread_barrier_wait(&h.done);
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&h.cached);
+	pthread_barrier_destroy(&h.done);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, 0);
+	free_pages_exact(buf, 4096);
+}
+
 static void leaked_bounce_reported_at_destroy(void **state)
 {
 	u8 *buf = kmalloc(64, GFP_KERNEL);
@@ -274,6 +359,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(concurrent_threads, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			idle_thread_cache_not_stranded, setup, teardown),
 		cmocka_unit_test_setup(leaked_bounce_reported_at_destroy,
 				       setup),
 	};

@@ -39,7 +39,9 @@ struct device;
  * @attrs: DMA_ATTR_NO_WARN silences the "buffer is full" message
  *
  * Copies the original into the slots whatever the direction, as Linux.
- * Context: any; takes one area lock at a time.
+ * Context: any; takes one area lock at a time (none when the thread's
+ * cache of unmapped runs has a fit), and the thread-cache registry mutex
+ * when the pool looks full (every thread's cache is flushed first).
  * Return: the bounce buffer's physical address, or
  * (phys_addr_t)DMA_MAPPING_ERROR when the pool is absent or full.
  */
@@ -56,7 +58,10 @@ DK_API phys_addr_t swiotlb_tbl_map_single(struct device *dev,
  * DMA_ATTR_SKIP_CPU_SYNC) and free the slots of a bounce buffer
  *
  * An address that is not the start of a live bounce buffer is reported and
- * ignored. Context: any; takes one area lock.
+ * ignored. The slots may stay in the calling thread's cache for its next
+ * mapping; they count as free. Context: any; takes one area lock, or
+ * none (the thread's cache), and the thread-cache registry mutex on the
+ * thread's first use of the pool.
  */
 DK_API void swiotlb_tbl_unmap_single(struct device *dev, phys_addr_t tlb_addr,
 				     size_t mapping_size,
