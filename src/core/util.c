@@ -12,6 +12,7 @@
 #include <time.h>
 #include <linux/kernel.h>
 #include "core/internal.h"
+#include "hw/internal.h"
 #include "kernel/internal.h"
 
 struct dk_machine *dk__m;
@@ -91,6 +92,7 @@ int dk_clock_advance(uint64_t ns)
 	}
 	__atomic_add_fetch(&m->manual_now_ns, ns, __ATOMIC_ACQ_REL);
 	dk__softirq_clock_moved(m);
+	dk__hw_clock_moved(m);
 	return 0;
 }
 

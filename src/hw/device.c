@@ -40,6 +40,14 @@ static int ops_check(const struct dk_hw_ops *ops)
 			ops->name, ops->access_sizes);
 		return -EINVAL;
 	}
+	if (ops->nr_dmareq_out > DK_DMAREQ_OUT_MAX ||
+	    ops->nr_dmareq_in > DK_DMAREQ_IN_MAX ||
+	    (ops->nr_dmareq_in && !ops->dmareq)) {
+		dk__err("dk_hw_device_add: model %s: %u request outputs (at most %d), %u request inputs (at most %d, need ops->dmareq)",
+			ops->name, ops->nr_dmareq_out, DK_DMAREQ_OUT_MAX,
+			ops->nr_dmareq_in, DK_DMAREQ_IN_MAX);
+		return -EINVAL;
+	}
 	if (ops->nr_irqs > 64) {
 		dk__err("dk_hw_device_add: model %s: %u vectors (at most 64)",
 			ops->name, ops->nr_irqs);

@@ -24,6 +24,11 @@
  * from). One call is bounded: it never sleeps and never waits for the
  * IOMMU (a DMA into the IOMMU's window is refused), so the drain ends.
  *
+ * Bus monitor (debug only). Each call also publishes the bus ranges it
+ * touches in its slot, so dk__dma_monitor_busy() can tell dma-debug that
+ * a device is reading or writing a range software is unmapping or freeing:
+ * DESIGN.md's one documented exception to the wall.
+ *
  * Device-side translation cache. With an IOMMU that publishes a
  * generation, each slot keeps its last read and last write translation
  * (bus range -> physical), valid only while the generation is the one read
@@ -119,9 +124,24 @@ got:
 	}
 }
 
+/*
+ * Publish the bus ranges this call touches for the bus monitor: bus
+ * first, length last with release, so a monitor that sees the length
+ * sees its bus address.
+ */
+static void call_mark(struct dma_call *c, unsigned int i, uint64_t bus,
+		      uint64_t len)
+{
+	__atomic_store_n(&c->slot->busy_bus[i], bus, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->slot->busy_len[i], len, __ATOMIC_RELEASE);
+}
+
 static void call_end(struct dma_call *c)
 {
 	uint64_t v = __atomic_load_n(&c->slot->seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&c->slot->busy_len[0], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->slot->busy_len[1], 0, __ATOMIC_RELAXED);
 
 	/* Release: everything this call read or wrote precedes the drain. */
 	__atomic_store_n(&c->slot->seq, v + 1, __ATOMIC_RELEASE);
@@ -151,6 +171,42 @@ void dk__dma_drain(struct dk_machine *m)
 			}
 		}
 	}
+}
+
+bool dk__dma_monitor_busy(struct dk_machine *m, uint16_t rid, uint64_t bus,
+			  uint64_t len)
+{
+	unsigned int n = __atomic_load_n(&m->nr_devs, __ATOMIC_ACQUIRE);
+	struct dk_hw_dev *dev = NULL;
+
+	for (unsigned int i = 0; i < n && i < DK_MAX_DEVICES; i++) {
+		struct dk_hw_dev *d = __atomic_load_n(&m->devs[i],
+						      __ATOMIC_RELAXED);
+
+		if (d && d->requester_id == rid) {
+			dev = d;
+			break;
+		}
+	}
+	if (!dev || !len)
+		return false;
+	for (unsigned int k = 0; k < DK_DMA_SLOTS; k++) {
+		struct dk_dma_slot *s = &dev->dma_slot[k];
+
+		if (!(__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) & 1))
+			continue;
+		for (unsigned int i = 0; i < 2; i++) {
+			/* Acquire: pairs with call_mark()'s release. */
+			uint64_t l = __atomic_load_n(&s->busy_len[i],
+						     __ATOMIC_ACQUIRE);
+			uint64_t b = __atomic_load_n(&s->busy_bus[i],
+						     __ATOMIC_RELAXED);
+
+			if (l && b < bus + len && bus < b + l)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* ---- resolving a range ------------------------------------------------------ */
@@ -414,6 +470,39 @@ static unsigned int piece_size(uint64_t dphys, const uint8_t *dh,
 }
 
 /*
+ * Small, aligned transfers — descriptors, status and result words — move as
+ * whole words, with acquire loads and release stores, as coherent hardware
+ * moves an aligned word: a word the CPU publishes with a release store is
+ * seen whole, and what the device wrote before a status word is visible to
+ * a CPU that reads that word with an acquire load. Larger transfers are
+ * bulk data and use memmove.
+ */
+#define SMALL_MAX 64
+
+static bool small_words(uint8_t *dh, const uint8_t *sh, uint64_t n)
+{
+	uintptr_t a = (uintptr_t)dh | (uintptr_t)sh | (uintptr_t)n;
+
+	if (!(a & 7)) {
+		for (uint64_t i = 0; i < n; i += 8)
+			__atomic_store_n((uint64_t *)(dh + i),
+					 __atomic_load_n((const uint64_t *)(sh + i),
+							 __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+		return true;
+	}
+	if (!(a & 3)) {
+		for (uint64_t i = 0; i < n; i += 4)
+			__atomic_store_n((uint32_t *)(dh + i),
+					 __atomic_load_n((const uint32_t *)(sh + i),
+							 __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Move @n bytes; either side may be RAM (host pointer) or a peer's window
  * (host NULL, physical address). @pat: fill pattern source instead of @sh
  * when @sh and @sphys are both unused (fill).
@@ -424,6 +513,8 @@ static void move(struct dma_call *c, uint8_t *dh, uint64_t dphys,
 	uint64_t off = 0;
 
 	if (dh && sh) {
+		if (n <= SMALL_MAX && small_words(dh, sh, n))
+			return;
 		memmove(dh, sh, n);
 		return;
 	}
@@ -503,6 +594,7 @@ static int dma_xfer(struct dk_hw_dev *dev, uint64_t bus, void *buf,
 	if (!len)
 		return 0;
 	call_begin(&c, dev);
+	call_mark(&c, 0, bus, len);
 	ret = resolve(&c, bus, len, write, &span);
 	if (ret)
 		goto out;
@@ -538,11 +630,19 @@ int dk_dma_write(struct dk_hw_dev *dev, uint64_t bus, const void *buf,
 
 int dk_dma_copy(struct dk_hw_dev *dev, uint64_t dst, uint64_t src, size_t len)
 {
+	return dk_dma_copy_side(dev, dst, src, len, NULL);
+}
+
+int dk_dma_copy_side(struct dk_hw_dev *dev, uint64_t dst, uint64_t src,
+		     size_t len, bool *write_failed)
+{
 	struct dma_span s_span, d_span;
 	struct dma_cursor s, d;
 	struct dma_call c;
 	int ret;
 
+	if (write_failed)
+		*write_failed = false;
 	if (!dev) {
 		dk__err("dk_dma_copy: device is NULL");
 		return -EINVAL;
@@ -550,9 +650,14 @@ int dk_dma_copy(struct dk_hw_dev *dev, uint64_t dst, uint64_t src, size_t len)
 	if (!len)
 		return 0;
 	call_begin(&c, dev);
+	call_mark(&c, 0, src, len);
+	call_mark(&c, 1, dst, len);
 	ret = resolve(&c, src, len, false, &s_span);
-	if (!ret)
+	if (!ret) {
 		ret = resolve(&c, dst, len, true, &d_span);
+		if (ret && write_failed)
+			*write_failed = true;
+	}
 	if (ret)
 		goto out;
 	cursor_init(&s, &c, &s_span, src, len, false);
@@ -605,6 +710,7 @@ int dk_dma_fill(struct dk_hw_dev *dev, uint64_t dst, uint64_t pattern,
 	if (!len)
 		return 0;
 	call_begin(&c, dev);
+	call_mark(&c, 0, dst, len);
 	ret = resolve(&c, dst, len, true, &span);
 	if (ret)
 		goto out;

@@ -137,6 +137,34 @@ void dk__devices_stop(struct dk_machine *m);
 /* Release every device's state (machine destroy, after software is gone). */
 void dk__devices_release(struct dk_machine *m);
 
+/* ---- DMA request lines and clock sleeps (hw/dmareq.c) ---------------------- */
+
+struct platform_device;
+
+/* The device model behind a platform device, or NULL. */
+struct dk_hw_dev *dk__hw_dev_of(struct dk_machine *m,
+				struct platform_device *pdev);
+
+/*
+ * Wire @periph's request output @out to @dmac's input @line (board setup).
+ * Context: process; takes m->dev_lock. Return: 0; -EINVAL (no such output
+ * or input); -EBUSY (either end already wired).
+ */
+int dk__dmareq_connect(struct dk_machine *m, struct dk_hw_dev *periph,
+		       unsigned int out, struct dk_hw_dev *dmac,
+		       unsigned int line);
+
+/* A manual clock moved: wake device threads in dk_hw_sleep_until(). */
+void dk__hw_clock_moved(struct dk_machine *m);
+
+/* ---- DMA controller and FIFO models (hw/dmac*.c, hw/fifo.c) --------------- */
+
+/* Place the models (core/board.c calls them); as dk_hw_device_add(). */
+int dk__dmac_add(struct dk_machine *m, const struct dk_device_config *cfg,
+		 struct platform_device **out);
+int dk__fifo_add(struct dk_machine *m, const struct dk_device_config *cfg,
+		 struct platform_device **out);
+
 /* ---- IOMMU hardware (hw/iommu*.c) ------------------------------------------ */
 
 /*
@@ -182,5 +210,18 @@ struct dk_dma_xlate {
  * caller may hold its own register lock, never one the DMA path takes.
  */
 void dk__dma_drain(struct dk_machine *m);
+
+/*
+ * The debug-only bus monitor (hw/dma.c), the wall's one documented
+ * exception, for dma-debug: true if the device with requester id @rid has
+ * a DMA-path call in flight touching bus range [@bus, @bus + @len). A
+ * snapshot without locks (relaxed/acquire loads of the in-flight markers),
+ * cheap: a scan of the device list and DK_DMA_SLOTS slots. It sees one
+ * DMA-path call, never a transfer paused between calls. Devices are only
+ * added while no DMA API call runs concurrently (probe order) and removed
+ * after the software side has let go of them.
+ */
+bool dk__dma_monitor_busy(struct dk_machine *m, uint16_t rid, uint64_t bus,
+			  uint64_t len);
 
 #endif

@@ -34,6 +34,8 @@ struct dk_hw_dev;
 #define DK_DMA_SLOTS	4	/* concurrent DMA-path calls per device */
 #define DK_P2P_MAX	8	/* peer-to-peer targets per initiator */
 #define DK_DMA_SLOT_STATS 11
+#define DK_DMAREQ_OUT_MAX 4	/* DMA request outputs per device */
+#define DK_DMAREQ_IN_MAX 32	/* DMA request inputs per controller */
 
 /*
  * struct dk_dma_slot - an in-flight marker of one DMA-path call (private to
@@ -48,6 +50,9 @@ struct dk_hw_dev;
  * @wr_bus/@wr_end/@wr_phys: last write translation
  * @stat: IOMMU statistics counted by this slot's holder; written with
  *        relaxed atomic stores, summed by the IOMMU's STAT_VAL
+ * @busy_bus/@busy_len: the bus ranges the current call touches (a copy has
+ *        two), for the debug-only bus monitor dk__dma_monitor_busy();
+ *        atomic, the lengths are 0 while the slot is free
  */
 struct dk_dma_slot {
 	uint64_t seq;
@@ -55,7 +60,9 @@ struct dk_dma_slot {
 	uint64_t rd_bus, rd_end, rd_phys;
 	uint64_t wr_bus, wr_end, wr_phys;
 	uint64_t stat[DK_DMA_SLOT_STATS];
-	uint64_t pad[5];	/* 192 bytes: no false sharing between slots */
+	uint64_t busy_bus[2];
+	uint64_t busy_len[2];
+	uint64_t pad[1];	/* 192 bytes: no false sharing between slots */
 };
 
 /**
@@ -71,6 +78,17 @@ struct dk_dma_slot {
  * @run: device-thread body, called after a kick; returns when it has no more
  *       work (optional: a device without a thread leaves it NULL)
  * @release: free the model's state, after the thread is joined (required)
+ * @nr_dmareq_out: DMA request outputs the device drives (a peripheral),
+ *                 at most DK_DMAREQ_OUT_MAX; see dk_hw_dmareq_set()
+ * @nr_dmareq_in: DMA request inputs (a DMA controller), at most
+ *                DK_DMAREQ_IN_MAX; needs @dmareq
+ * @dmareq: a wired request input @line changed to @level (optional; a DMA
+ *          controller). Called on the thread that drove the output (a
+ *          peripheral's MMIO handler or device thread, possibly under the
+ *          peripheral's reg_lock), never under this device's reg_lock: it
+ *          must not take this device's reg_lock (a CPU may hold it while
+ *          waiting for this device's thread). Typically records nothing
+ *          and kicks the thread, which reads dk_hw_dmareq_input().
  */
 struct dk_hw_ops {
 	const char *name;
@@ -84,6 +102,27 @@ struct dk_hw_ops {
 			   unsigned int size);
 	void (*run)(struct dk_hw_dev *dev);
 	void (*release)(struct dk_hw_dev *dev);
+	unsigned int nr_dmareq_out;
+	unsigned int nr_dmareq_in;
+	void (*dmareq)(struct dk_hw_dev *dev, unsigned int line, bool level);
+};
+
+/**
+ * struct dk_hw_counters - what a device did (read as struct dk_counters)
+ *
+ * Relaxed atomics. Register accesses are counted by CPU threads, DMA by
+ * the device's own thread: the two groups sit on different cache lines so
+ * that a CPU polling a register does not slow the device's accounting.
+ */
+struct dk_hw_counters {
+	uint64_t mmio_reads;
+	uint64_t mmio_writes;
+	_Alignas(64) uint64_t dma_read_txns;
+	uint64_t dma_read_bytes;
+	uint64_t dma_write_txns;
+	uint64_t dma_write_bytes;
+	uint64_t irqs;
+	uint64_t faults;
 };
 
 /**
@@ -110,7 +149,7 @@ struct dk_hw_dev {
 	uint64_t dma_limit;
 	int iommu_group;
 	pthread_mutex_t reg_lock;
-	struct dk_counters counters;	/* relaxed atomics */
+	struct dk_hw_counters counters;
 	uint32_t trace_track;
 
 	/* Device thread; private to the core. */
@@ -130,6 +169,19 @@ struct dk_hw_dev {
 	struct dk_hw_dev *p2p_target[DK_P2P_MAX];	/* under m->dev_lock;
 							 * read atomically */
 	bool dma_target_refused;	/* never a peer-to-peer target */
+
+	/*
+	 * DMA request wiring (hw/dmareq.c). dmareq_level: bit n is output n's
+	 * level (atomic). The wiring is set under m->dev_lock and read
+	 * atomically: dmareq_dst[n]/dmareq_dst_line[n] say where output n
+	 * goes, dmareq_src[l]/dmareq_src_out[l] what drives input l.
+	 */
+	uint32_t dmareq_level;
+	struct dk_hw_dev *dmareq_dst[DK_DMAREQ_OUT_MAX];
+	unsigned int dmareq_dst_line[DK_DMAREQ_OUT_MAX];
+	struct dk_hw_dev *dmareq_src[DK_DMAREQ_IN_MAX];
+	unsigned int dmareq_src_out[DK_DMAREQ_IN_MAX];
+	bool timed_sleep;	/* under thr_lock: in dk_hw_sleep_until() */
 };
 
 /**
@@ -169,6 +221,45 @@ DK_API void dk_hw_kick(struct dk_hw_dev *dev);
  * A long ops->run checks this between chunks and returns early.
  */
 DK_API bool dk_hw_stopping(struct dk_hw_dev *dev);
+
+/**
+ * dk_hw_sleep_until() - sleep in ops->run until a machine time, a kick or stop
+ * @dev: the device
+ * @when_ns: machine time (dk_clock_ns()) to wake at
+ *
+ * For models that pace themselves by the machine clock. Returns at once if
+ * a kick is pending or the device is stopping, else when the clock reaches
+ * @when_ns (with a manual clock: when dk_clock_advance() moves it; the
+ * caller re-checks the time), on a kick, or at stop. Consumes the pending
+ * kick: the caller re-examines all its state after it returns.
+ * Context: the device's own thread (inside ops->run); no lock held.
+ */
+DK_API void dk_hw_sleep_until(struct dk_hw_dev *dev, uint64_t when_ns);
+
+/**
+ * dk_hw_dmareq_set() - drive one of the device's DMA request outputs
+ * @dev: the peripheral
+ * @out: output index, 0 .. ops->nr_dmareq_out - 1
+ * @level: true to assert
+ *
+ * Records the level and, when it changed and the output is wired, calls the
+ * controller's ops->dmareq with its input line. Calls for one output must
+ * be serialized by the peripheral (its reg_lock, typically). Cheap: one
+ * atomic when the level does not change.
+ * Context: any thread of the peripheral (MMIO handler, device thread).
+ */
+DK_API void dk_hw_dmareq_set(struct dk_hw_dev *dev, unsigned int out,
+			     bool level);
+
+/**
+ * dk_hw_dmareq_input() - the current level of a controller's request input
+ * @dev: the controller
+ * @line: input, 0 .. ops->nr_dmareq_in - 1
+ *
+ * Return: the level of the output wired to @line; false if none is wired.
+ * Context: any; lock-free (acquire loads).
+ */
+DK_API bool dk_hw_dmareq_input(struct dk_hw_dev *dev, unsigned int line);
 
 /**
  * dk_hw_irq_raise() - send the device's interrupt message @idx

@@ -13,6 +13,7 @@
 #ifndef DMAKIT_HW_DMA_H
 #define DMAKIT_HW_DMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <dmakit/api.h>
@@ -51,6 +52,20 @@ DK_API int dk_dma_write(struct dk_hw_dev *dev, uint64_t bus, const void *buf,
  */
 DK_API int dk_dma_copy(struct dk_hw_dev *dev, uint64_t dst, uint64_t src,
 		       size_t len);
+
+/**
+ * dk_dma_copy_side() - dk_dma_copy() that tells which side was refused
+ * @dev: the device
+ * @dst: destination bus address
+ * @src: source bus address
+ * @len: bytes
+ * @write_failed: if not NULL, set to true when the destination range was
+ *                refused, false otherwise (the source is checked first)
+ *
+ * Return: as dk_dma_copy().
+ */
+DK_API int dk_dma_copy_side(struct dk_hw_dev *dev, uint64_t dst, uint64_t src,
+			    size_t len, bool *write_failed);
 
 /**
  * dk_dma_fill() - write @len bytes of the repeated 8-byte @pattern
