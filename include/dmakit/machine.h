@@ -86,11 +86,19 @@ struct dk_iommu_config {
  *                 (0: the host's CPUs rounded up to a power of two)
  * @force_bounce: every dma-direct streaming mapping bounces through the
  *                pool (Linux's swiotlb=force): how missing syncs show
+ * @debug: dma-debug checks every DMA-mapping call (linux/dma-debug.h);
+ *         also on when the environment has DK_DMA_DEBUG=1 (or "abort")
+ * @debug_mode: DK_DMA_DEBUG_WARN (0 means warn) or DK_DMA_DEBUG_ABORT
+ * @debug_entries: mappings dma-debug can track (0: 65536 as Linux); when
+ *                 they run out it says so and disables itself
  */
 struct dk_dma_config {
 	uint64_t swiotlb_size;
 	unsigned int swiotlb_areas;
 	bool force_bounce;
+	bool debug;
+	int debug_mode;
+	unsigned int debug_entries;
 };
 
 /**

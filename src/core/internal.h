@@ -34,6 +34,7 @@ struct dk_trace_state;
 struct dk_dma_xlate;
 struct dk_dma_state;
 struct dk_iommu_core;
+struct dk_dmaengine_state;
 
 #define DK_MAX_DEVICES 64
 
@@ -58,6 +59,7 @@ struct dk_machine {
 	struct dk_platform_bus *bus;
 	struct dk_dma_state *dma;		/* kernel/dma_mapping.c */
 	struct dk_iommu_core *iommu_core;	/* kernel/iommu.c */
+	struct dk_dmaengine_state *dmaengine;	/* kernel/dmaengine.c */
 
 	/* Services. */
 	struct dk_trace_state *trace;

@@ -91,9 +91,12 @@ static const struct subsys subsystems[] = {
 	{ "softirq", dk__softirq_init, dk__softirq_exit },
 	{ "workqueue", dk__wq_init, dk__wq_exit },
 	{ "bus", dk__bus_init, dk__bus_exit },
+	{ "dmaengine", dk__dmaengine_init, dk__dmaengine_exit },
 	{ "dma", dk__dma_init, dk__dma_exit },
+	{ "dma-debug", dk__dma_debug_init, dk__dma_debug_exit },
 	{ "iommu-core", dk__iommu_core_init, dk__iommu_core_exit },
 	{ "iommu", board_iommu_init, board_iommu_exit },
+	{ "dmac-driver", dk__dmac_driver_init, dk__dmac_driver_exit },
 };
 
 static int teardown(struct dk_machine *m, size_t upto)

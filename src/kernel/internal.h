@@ -51,6 +51,11 @@ int dk__bus_exit(struct dk_machine *m);
 int dk__bus_add_device(struct dk_machine *m, struct dk_hw_dev *hw,
 		       struct platform_device **out);
 
+/* dmaengine core (kernel/dmaengine.c): registered DMA controllers, the
+ * board's slave map; exit reports channels and controllers left behind. */
+int dk__dmaengine_init(struct dk_machine *m);
+int dk__dmaengine_exit(struct dk_machine *m);
+
 /* IOMMU core (kernel/iommu.c): groups, domains, the flush queue. */
 int dk__iommu_core_init(struct dk_machine *m);
 int dk__iommu_core_exit(struct dk_machine *m);
@@ -62,10 +67,27 @@ struct iommu_domain;
 int dk__iommu_fq_init(struct iommu_domain *domain);
 void dk__iommu_fq_destroy(struct iommu_domain *domain);
 
+/*
+ * dma-iommu (kernel/dma_iommu.c): the IOVA space ("cookie") of a default
+ * DMA/DMA_FQ domain, set up when the core creates the domain and put
+ * after its flush queue is destroyed; and the choice of a device's DMA
+ * backend (iommu_dma_ops for such a domain, dma-direct otherwise). The
+ * count of live cookies is for leak checks in tests.
+ */
+int dk__iommu_dma_cookie_get(struct iommu_domain *domain);
+void dk__iommu_dma_cookie_put(struct iommu_domain *domain);
+void dk__iommu_setup_dma_ops(struct device *dev, struct iommu_domain *domain);
+long dk__iommu_dma_nr_cookies(void);
+
 /* IOMMU driver (drivers/iommu.c): register the platform driver that binds
  * "dk-iommu" and registers the IOMMU with the core; and unregister it. */
 int dk__iommu_driver_init(struct dk_machine *m);
 int dk__iommu_driver_exit(struct dk_machine *m);
+
+/* DK-DMAC driver (drivers/dmac.c): register the platform driver that binds
+ * "dk-dmac" devices and registers each with dmaengine; and unregister it. */
+int dk__dmac_driver_init(struct dk_machine *m);
+int dk__dmac_driver_exit(struct dk_machine *m);
 
 /* ---- DMA mapping (kernel/dma_mapping.c, dma_direct.c, swiotlb.c) -------- */
 
@@ -187,6 +209,19 @@ struct dk_dma_debug_ops {
 /* Install (or with NULL remove) the dma-debug hooks; returns the old. */
 const struct dk_dma_debug_ops *
 dk__dma_debug_register(const struct dk_dma_debug_ops *ops);
+
+/*
+ * dma-debug itself (kernel/dma_debug.c): init (after the DMA layer) turns
+ * it on from cfg.dma.debug or DK_DMA_DEBUG; exit reports mappings still
+ * tracked (one report per device, counted in dk_dma_debug_errors()) and
+ * returns 0: their resources are counted by their owners.
+ * dk__dma_debug_device_released() is the bus notifier: the platform bus
+ * calls it after a driver's remove, to report the device's pending DMA
+ * allocations (no-op when dma-debug is off).
+ */
+int dk__dma_debug_init(struct dk_machine *m);
+int dk__dma_debug_exit(struct dk_machine *m);
+void dk__dma_debug_device_released(struct device *dev);
 
 /*
  * dmaengine slave map (kernel/dmaengine.c): the board says that @devname's
