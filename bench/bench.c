@@ -30,17 +30,23 @@
 #pragma weak dk_bench_trace
 #pragma weak dk_bench_dma_path
 #pragma weak dk_bench_dma_map
+#pragma weak dk_bench_dma_map_iommu
+#pragma weak dk_bench_dma_debug
 #pragma weak dk_bench_iommu_hw
 #pragma weak dk_bench_iova
 #pragma weak dk_bench_iommu
+#pragma weak dk_bench_dmaengine
 
 static const struct dk_bench *const bench_groups[] = {
 	dk_bench_trace,
 	dk_bench_dma_path,
 	dk_bench_dma_map,
+	dk_bench_dma_map_iommu,
+	dk_bench_dma_debug,
 	dk_bench_iommu_hw,
 	dk_bench_iova,
 	dk_bench_iommu,
+	dk_bench_dmaengine,
 };
 
 #define BENCH_NR_GROUPS (sizeof(bench_groups) / sizeof(bench_groups[0]))

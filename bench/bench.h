@@ -186,8 +186,11 @@ int dk_bench_run(const struct dk_bench *b, FILE *out);
 extern const struct dk_bench dk_bench_trace[];	/* bench/trace.c */
 extern const struct dk_bench dk_bench_dma_path[];	/* bench/dma_path.c */
 extern const struct dk_bench dk_bench_dma_map[];	/* bench/dma_map.c */
+extern const struct dk_bench dk_bench_dma_map_iommu[]; /* dma_map_iommu.c */
+extern const struct dk_bench dk_bench_dma_debug[];	/* bench/dma_debug.c */
 extern const struct dk_bench dk_bench_iommu_hw[];	/* bench/iommu_hw.c */
 extern const struct dk_bench dk_bench_iova[];		/* bench/iova.c */
 extern const struct dk_bench dk_bench_iommu[];	/* bench/iommu.c */
+extern const struct dk_bench dk_bench_dmaengine[];	/* bench/dmaengine.c */
 
 #endif

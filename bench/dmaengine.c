@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmaengine.c - benchmarks of dmaengine on the DK-DMAC (the whole path:
+ * prep, submit, issue_pending, descriptor fetch by DMA through the IOMMU
+ * when present, the copy, status write-back, interrupt, tasklet callback):
+ *
+ * - dmaengine_copy_<size>_<iommu|direct>: GB/s of back-to-back copies of
+ *   <size> against plain memcpy of the same size between the same
+ *   simulated-RAM buffers, in the same run. A copy larger than 4 MiB (the
+ *   largest coherent block) is several 4 MiB descriptors. Descriptors are
+ *   kept queued (a window of several batches, one interrupt per batch) so
+ *   that no thread sleeps per descriptor.
+ * - dmaengine_ops_64B_batched: 64 B copies in batches of 32, one
+ *   issue_pending and one interrupt per batch; Mops/s.
+ * - dmaengine_latency_64B: median submit-to-callback time of a single
+ *   64 B copy (the callback takes the timestamp); ns.
+ * - dmaengine_latency_64B_polled: median submit-to-DMA_COMPLETE time of a
+ *   single 64 B copy prepared without DMA_PREP_INTERRUPT, the client
+ *   polling dmaengine_tx_status(); ns.
+ *
+ * Each figure builds its own machine (direct figures: no IOMMU; the
+ * others: an IOMMU with a translating DMA domain).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dmakit/machine.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmaengine.h>
+#include <linux/jiffies.h>
+#include "bench.h"
+
+#define CHUNK_MAX	(4u << 20)
+#define MAX_CHUNKS	4
+
+struct de_ctx {
+	struct dk_machine *m;
+	struct dma_chan *chan;
+	struct device *dev;
+	size_t len;		/* bytes per copy */
+	size_t chunk;		/* bytes per descriptor */
+	unsigned int nchunks;
+	void *src[MAX_CHUNKS], *dst[MAX_CHUNKS];
+	dma_addr_t src_bus[MAX_CHUNKS], dst_bus[MAX_CHUNKS];
+	unsigned int batch;	/* descriptors per issue_pending/interrupt */
+	unsigned int window;	/* descriptors in flight at most */
+	u64 submitted;		/* bench thread */
+	u64 done;		/* descriptors completed (atomic) */
+	struct completion progress;
+	u64 t_cb;		/* latency: callback timestamp (atomic) */
+	int err;
+};
+
+static void de_batch_cb(void *p, const struct dmaengine_result *r)
+{
+	struct de_ctx *c = p;
+
+	if (r->result != DMA_TRANS_NOERROR)
+		c->err = -EIO;
+	/* In-order completion: this batch's last one means the whole batch. */
+	__atomic_add_fetch(&c->done, c->batch, __ATOMIC_RELEASE);
+	complete(&c->progress);
+}
+
+static void de_wait_done(struct de_ctx *c, u64 upto)
+{
+	while (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE) < upto) {
+		if (!wait_for_completion_timeout(&c->progress,
+						 msecs_to_jiffies(5000))) {
+			c->err = -ETIMEDOUT;
+			return;
+		}
+	}
+}
+
+/* @iters copies of c->len, pipelined. */
+static void de_copy(void *p, uint64_t iters)
+{
+	struct de_ctx *c = p;
+	u64 n = iters * c->nchunks, i;
+
+	/* Whole batches only, so each callback accounts for one batch. */
+	n = (n + c->batch - 1) / c->batch * c->batch;
+	for (i = 0; i < n && !c->err; i++) {
+		unsigned int k = (unsigned int)(i % c->nchunks);
+		bool end = (c->submitted + 1) % c->batch == 0;
+		struct dma_async_tx_descriptor *tx;
+
+		if (c->submitted + 1 > c->window)
+			de_wait_done(c, c->submitted + 1 - c->window);
+		tx = dmaengine_prep_dma_memcpy(c->chan, c->dst_bus[k],
+					       c->src_bus[k], c->chunk,
+					       end ? DMA_PREP_INTERRUPT : 0);
+		if (!tx) {
+			c->err = -ENOMEM;
+			break;
+		}
+		if (end) {
+			tx->callback_result = de_batch_cb;
+			tx->callback_param = c;
+		}
+		if (dmaengine_submit(tx) < 0) {
+			c->err = -EIO;
+			break;
+		}
+		c->submitted++;
+		if (end)
+			dma_async_issue_pending(c->chan);
+	}
+	de_wait_done(c, c->submitted);
+}
+
+static void de_memcpy(void *p, uint64_t iters)
+{
+	struct de_ctx *c = p;
+
+	for (uint64_t i = 0; i < iters; i++) {
+		for (unsigned int k = 0; k < c->nchunks; k++) {
+			memcpy(c->dst[k], c->src[k], c->chunk);
+			__asm__ __volatile__("" : : "r"(c->dst[k]) : "memory");
+		}
+	}
+}
+
+static void de_down(struct de_ctx *c)
+{
+	for (unsigned int k = 0; k < c->nchunks; k++) {
+		if (c->src[k])
+			dma_free_coherent(c->dev, c->chunk, c->src[k],
+					  c->src_bus[k]);
+		if (c->dst[k])
+			dma_free_coherent(c->dev, c->chunk, c->dst[k],
+					  c->dst_bus[k]);
+	}
+	if (c->chan)
+		dma_release_channel(c->chan);
+	if (c->m && dk_machine_destroy(c->m))
+		fprintf(stderr, "dmaengine bench: the machine reported leaks\n");
+	c->m = NULL;
+}
+
+static int de_up(struct de_ctx *c, bool iommu, size_t len)
+{
+	struct dk_machine_config cfg;
+	dma_cap_mask_t mask;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	init_completion(&c->progress);
+	dk_machine_config_init(&cfg);
+	cfg.iommu.present = iommu;
+	ret = dk_machine_create(&cfg, &c->m);
+	if (ret)
+		return ret;
+	ret = dk_machine_add_dmac(c->m, NULL, NULL);
+	if (ret)
+		goto err;
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	c->chan = dma_request_chan_by_mask(&mask);
+	if (IS_ERR(c->chan)) {
+		ret = (int)PTR_ERR(c->chan);
+		c->chan = NULL;
+		goto err;
+	}
+	c->dev = dmaengine_get_dma_device(c->chan);
+	c->len = len;
+	c->chunk = len < CHUNK_MAX ? len : CHUNK_MAX;
+	c->nchunks = (unsigned int)((len + c->chunk - 1) / c->chunk);
+	for (unsigned int k = 0; k < c->nchunks; k++) {
+		c->src[k] = dma_alloc_coherent(c->dev, c->chunk,
+					       &c->src_bus[k], GFP_KERNEL);
+		c->dst[k] = dma_alloc_coherent(c->dev, c->chunk,
+					       &c->dst_bus[k], GFP_KERNEL);
+		if (!c->src[k] || !c->dst[k]) {
+			ret = -ENOMEM;
+			goto err;
+		}
+		/* Pre-fault both, outside the measurement. */
+		memset(c->src[k], 0x5a, c->chunk);
+		memset(c->dst[k], 0, c->chunk);
+	}
+	return 0;
+err:
+	de_down(c);
+	return ret;
+}
+
+struct de_copy_arg {
+	size_t len;
+	bool iommu;
+};
+
+static int de_copy_run(const struct dk_bench *b, FILE *out)
+{
+	const struct de_copy_arg *a = b->arg;
+	struct de_ctx c;
+	struct dk_bench_pair_result r;
+	struct dk_bench_closure v = { de_copy, &c };
+	struct dk_bench_closure base = { de_memcpy, &c };
+	int ret;
+
+	ret = de_up(&c, a->iommu, a->len);
+	if (ret)
+		return ret;
+	if (c.chunk <= 4096) {
+		c.batch = 32;
+		c.window = 256;
+	} else if (c.chunk <= 65536) {
+		c.batch = 8;
+		c.window = 64;
+	} else if (c.chunk <= (1u << 20)) {
+		c.batch = 2;
+		c.window = 8;
+	} else {
+		c.batch = 1;
+		c.window = 4;
+	}
+	ret = dk_bench_pair(&v, &base, 0, &r);
+	if (!ret && c.err)
+		ret = c.err;
+	if (!ret && memcmp(c.src[0], c.dst[0], c.chunk))
+		ret = -EIO;
+	if (!ret)
+		dk_bench_report(out, b->name, dk_bench_gbps(a->len, r.value_ns),
+				"GB/s", dk_bench_gbps(a->len, r.baseline_ns));
+	de_down(&c);
+	return ret;
+}
+
+static int de_ops_run(const struct dk_bench *b, FILE *out)
+{
+	struct de_ctx c;
+	struct dk_bench_pair_result r;
+	struct dk_bench_closure v = { de_copy, &c };
+	int ret;
+
+	(void)b;
+	ret = de_up(&c, true, 64);
+	if (ret)
+		return ret;
+	c.batch = 32;
+	c.window = 256;
+	ret = dk_bench_pair(&v, NULL, 0, &r);
+	if (!ret && c.err)
+		ret = c.err;
+	if (!ret)
+		dk_bench_report(out, b->name, dk_bench_mops(1, r.value_ns),
+				"Mops/s", -1);
+	de_down(&c);
+	return ret;
+}
+
+static void de_lat_cb(void *p, const struct dmaengine_result *r)
+{
+	struct de_ctx *c = p;
+
+	if (r->result != DMA_TRANS_NOERROR)
+		c->err = -EIO;
+	__atomic_store_n(&c->t_cb, dk_bench_now_ns(), __ATOMIC_RELEASE);
+	complete(&c->progress);
+}
+
+static int de_latency(const struct dk_bench *b, FILE *out, bool polled)
+{
+	unsigned int n = dk_bench_quick() ? 300 : 3000, i;
+	struct de_ctx c;
+	double *lat;
+	int ret;
+
+	lat = calloc(n, sizeof(*lat));
+	if (!lat)
+		return -ENOMEM;
+	ret = de_up(&c, true, 64);
+	if (ret) {
+		free(lat);
+		return ret;
+	}
+	for (i = 0; i < n + 20 && !c.err; i++) {
+		struct dma_async_tx_descriptor *tx;
+		dma_cookie_t ck;
+		u64 t0, t1;
+
+		reinit_completion(&c.progress);
+		t0 = dk_bench_now_ns();
+		tx = dmaengine_prep_dma_memcpy(c.chan, c.dst_bus[0],
+					       c.src_bus[0], 64,
+					       polled ? 0 : DMA_PREP_INTERRUPT);
+		if (!tx) {
+			c.err = -ENOMEM;
+			break;
+		}
+		if (!polled) {
+			tx->callback_result = de_lat_cb;
+			tx->callback_param = &c;
+		}
+		ck = dmaengine_submit(tx);
+		dma_async_issue_pending(c.chan);
+		if (polled) {
+			while (dmaengine_tx_status(c.chan, ck, NULL) !=
+			       DMA_COMPLETE)
+				;
+			t1 = dk_bench_now_ns();
+		} else {
+			if (!wait_for_completion_timeout(&c.progress,
+							 msecs_to_jiffies(5000)))
+				c.err = -ETIMEDOUT;
+			t1 = __atomic_load_n(&c.t_cb, __ATOMIC_ACQUIRE);
+		}
+		if (i >= 20)	/* warm-up first */
+			lat[i - 20] = (double)(t1 - t0);
+	}
+	ret = c.err;
+	if (!ret)
+		dk_bench_report(out, b->name, dk_bench_median(lat, n), "ns", -1);
+	de_down(&c);
+	free(lat);
+	return ret;
+}
+
+static int de_lat_run(const struct dk_bench *b, FILE *out)
+{
+	return de_latency(b, out, false);
+}
+
+static int de_lat_polled_run(const struct dk_bench *b, FILE *out)
+{
+	return de_latency(b, out, true);
+}
+
+static const struct de_copy_arg a64_i = { 64, true }, a64_d = { 64, false };
+static const struct de_copy_arg a4k_i = { 4096, true },
+				a4k_d = { 4096, false };
+static const struct de_copy_arg a64k_i = { 65536, true },
+				a64k_d = { 65536, false };
+static const struct de_copy_arg a1m_i = { 1u << 20, true },
+				a1m_d = { 1u << 20, false };
+static const struct de_copy_arg a16m_i = { 16u << 20, true },
+				a16m_d = { 16u << 20, false };
+
+const struct dk_bench dk_bench_dmaengine[] = {
+	{ "dmaengine_copy_64B_iommu", "dmaengine 64 B copies vs memcpy, IOMMU",
+	  de_copy_run, &a64_i },
+	{ "dmaengine_copy_64B_direct", "dmaengine 64 B copies vs memcpy",
+	  de_copy_run, &a64_d },
+	{ "dmaengine_copy_4KiB_iommu", "dmaengine 4 KiB copies, IOMMU",
+	  de_copy_run, &a4k_i },
+	{ "dmaengine_copy_4KiB_direct", "dmaengine 4 KiB copies",
+	  de_copy_run, &a4k_d },
+	{ "dmaengine_copy_64KiB_iommu", "dmaengine 64 KiB copies, IOMMU",
+	  de_copy_run, &a64k_i },
+	{ "dmaengine_copy_64KiB_direct", "dmaengine 64 KiB copies",
+	  de_copy_run, &a64k_d },
+	{ "dmaengine_copy_1MiB_iommu", "dmaengine 1 MiB copies, IOMMU",
+	  de_copy_run, &a1m_i },
+	{ "dmaengine_copy_1MiB_direct", "dmaengine 1 MiB copies",
+	  de_copy_run, &a1m_d },
+	{ "dmaengine_copy_16MiB_iommu", "dmaengine 16 MiB copies, IOMMU",
+	  de_copy_run, &a16m_i },
+	{ "dmaengine_copy_16MiB_direct", "dmaengine 16 MiB copies",
+	  de_copy_run, &a16m_d },
+	{ "dmaengine_ops_64B_batched",
+	  "64 B copies, batches of 32, one interrupt per batch, Mops/s",
+	  de_ops_run, NULL },
+	{ "dmaengine_latency_64B",
+	  "median submit-to-callback of one 64 B copy, ns", de_lat_run, NULL },
+	{ "dmaengine_latency_64B_polled",
+	  "median submit-to-complete of one 64 B copy, tx_status polling, ns",
+	  de_lat_polled_run, NULL },
+	{ NULL },
+};

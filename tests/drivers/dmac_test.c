@@ -1,0 +1,727 @@
+// SPDX-License-Identifier: MIT
+/*
+ * dmac_test.c - the DK-DMAC driver through the dmaengine client API only:
+ * bad arguments, memcpy of many sizes with guard bytes, memset,
+ * interleaved, polled completion, descriptor reuse, pause/resume and
+ * residue while paused, terminate while busy, an IOMMU fault in the middle
+ * of a chain (the failing cookie gets READ_FAILED / WRITE_FAILED, the rest
+ * of the chain and another channel keep working), callback order and
+ * exactly-once completion from 2 threads, remove/rebind, no leaks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dmakit/drivers/dmac.h>
+#include <dmakit/machine.h>
+#include <linux/dma-mapping.h>
+#include <linux/dmaengine.h>
+#include <linux/kernel.h>
+#include "dk_test.h"
+
+#define GUARD 64
+#define WAIT_MS 10000
+
+struct env {
+	struct dk_machine *m;
+	struct platform_device *pdev;
+	struct dma_chan *chan;
+	struct device *dev;
+};
+
+static struct dma_chan *get_chan(void)
+{
+	dma_cap_mask_t mask;
+	struct dma_chan *c;
+
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	c = dma_request_chan_by_mask(&mask);
+	return IS_ERR(c) ? NULL : c;
+}
+
+static int env_up(struct env *e, bool iommu)
+{
+	struct dk_machine_config cfg;
+
+	memset(e, 0, sizeof(*e));
+	dk_machine_config_init(&cfg);
+	cfg.iommu.present = iommu;
+	e->m = dk_test_machine_up(&cfg);
+	if (!e->m)
+		return -1;
+	if (dk_machine_add_dmac(e->m, NULL, &e->pdev))
+		return -1;
+	e->chan = get_chan();
+	if (!e->chan) {
+		dk_test_log_dump();
+		return -1;
+	}
+	e->dev = dmaengine_get_dma_device(e->chan);
+	return 0;
+}
+
+static int env_down(struct env *e)
+{
+	if (e->chan)
+		dma_release_channel(e->chan);
+	return dk_test_machine_down(e->m);
+}
+
+/* A coherent buffer of @len bytes with GUARD bytes on each side. */
+struct buf {
+	struct device *dev;
+	size_t len;
+	u8 *cpu;	/* the guarded area starts at cpu - GUARD */
+	dma_addr_t bus;
+	size_t alloc;
+};
+
+static void buf_get(struct buf *b, struct device *dev, size_t len, u8 fill)
+{
+	dma_addr_t base;
+	u8 *p;
+
+	b->dev = dev;
+	b->len = len;
+	b->alloc = len + 2 * GUARD;
+	p = dma_alloc_coherent(dev, b->alloc, &base, GFP_KERNEL);
+	assert_non_null(p);
+	memset(p, 0xa5, GUARD);
+	memset(p + GUARD, fill, len);
+	memset(p + GUARD + len, 0x5a, GUARD);
+	b->cpu = p + GUARD;
+	b->bus = base + GUARD;
+}
+
+static void buf_check_guards(const struct buf *b)
+{
+	for (size_t i = 0; i < GUARD; i++) {
+		if (b->cpu[-(long)GUARD + (long)i] != 0xa5)
+			fail_msg("front guard byte %zu: 0x%02x, expected 0xa5",
+				 i, b->cpu[-(long)GUARD + (long)i]);
+		if (b->cpu[b->len + i] != 0x5a)
+			fail_msg("back guard byte %zu after %zu: 0x%02x, expected 0x5a",
+				 i, b->len, b->cpu[b->len + i]);
+	}
+}
+
+static void buf_put(struct buf *b)
+{
+	dma_free_coherent(b->dev, b->alloc, b->cpu - GUARD, b->bus - GUARD);
+}
+
+/* Callback bookkeeping. */
+struct cb_log {
+	int calls;
+	int errors;
+	enum dmaengine_tx_result last;
+	u32 residue;
+};
+
+static void cb_result(void *p, const struct dmaengine_result *r)
+{
+	struct cb_log *l = p;
+
+	l->last = r->result;
+	l->residue = r->residue;
+	if (r->result != DMA_TRANS_NOERROR)
+		__atomic_add_fetch(&l->errors, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&l->calls, 1, __ATOMIC_RELEASE);
+}
+
+static int cb_calls(struct cb_log *l)
+{
+	return __atomic_load_n(&l->calls, __ATOMIC_ACQUIRE);
+}
+
+static dma_cookie_t submit(struct dma_async_tx_descriptor *tx,
+			   struct cb_log *l)
+{
+	dma_cookie_t c;
+
+	assert_non_null(tx);
+	if (l) {
+		tx->callback_result = cb_result;
+		tx->callback_param = l;
+	}
+	c = dmaengine_submit(tx);
+	assert_true(c > 0);
+	return c;
+}
+
+/* ---- bad arguments ------------------------------------------------------- */
+
+static void test_bad_args(void **state)
+{
+	struct env e;
+	struct dma_slave_config sc = { 0 };
+	struct dma_interleaved_template *xt;
+	u8 sg_dummy[64] = { 0 };
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	dk_test_log_clear();
+	assert_null(dmaengine_prep_dma_memcpy(e.chan, 0x40000000, 0x40001000,
+					      0, DMA_PREP_INTERRUPT));
+	assert_log_count("memcpy of 0 bytes", 1);
+	assert_null(dmaengine_prep_dma_memset(e.chan, 0x40000000, 0, 0, 0));
+	assert_log_count("memset of 0 bytes", 1);
+	assert_null(dmaengine_prep_slave_single(e.chan, 0x40000000, 64,
+						DMA_DEV_TO_MEM, 0));
+	assert_log_count("without a dmaengine_slave_config", 1);
+	assert_null(dmaengine_prep_dma_cyclic(e.chan, 0x40000000, 100, 64,
+					      DMA_DEV_TO_MEM, 0));
+	assert_log_count("cyclic buffer of 100 bytes", 1);
+	sc.direction = DMA_MEM_TO_MEM;
+	assert_int_equal(dmaengine_slave_config(e.chan, &sc), -EINVAL);
+	sc.direction = DMA_DEV_TO_MEM;
+	assert_int_equal(dmaengine_slave_config(e.chan, &sc), -EINVAL);
+	assert_log_count("without a peripheral address", 1);
+	xt = calloc(1, sizeof(*xt) + sizeof(xt->sgl[0]));
+	assert_non_null(xt);
+	xt->dir = DMA_MEM_TO_MEM;
+	xt->numf = 1;
+	xt->frame_size = 1;
+	xt->src_inc = true;
+	xt->dst_inc = false;	/* not supported */
+	xt->sgl[0].size = 64;
+	assert_null(dmaengine_prep_interleaved_dma(e.chan, xt, 0));
+	assert_log_count("interleaved template", 1);
+	free(xt);
+	(void)sg_dummy;
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- memcpy, memset, interleaved ----------------------------------------- */
+
+static void test_memcpy_sizes(void **state)
+{
+	static const size_t sizes[] = {
+		1, 2, 3, 7, 8, 63, 64, 65, 511, 4095, 4096, 4097, 65535,
+		65536, 65537, 300000, (1 << 20) + 13,
+	};
+	struct env e;
+	struct buf src[ARRAY_SIZE(sizes)], dst[ARRAY_SIZE(sizes)];
+	struct cb_log log = { 0 };
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		buf_get(&src[i], e.dev, sizes[i], 0);
+		for (j = 0; j < sizes[i]; j++)
+			src[i].cpu[j] = (u8)(j * 13 + i);
+		buf_get(&dst[i], e.dev, sizes[i], 0xee);
+		submit(dmaengine_prep_dma_memcpy(e.chan, dst[i].bus,
+						 src[i].bus, sizes[i],
+						 DMA_PREP_INTERRUPT |
+						 DMA_CTRL_ACK), &log);
+	}
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == (int)ARRAY_SIZE(sizes),
+				  WAIT_MS));
+	assert_int_equal(log.errors, 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (memcmp(src[i].cpu, dst[i].cpu, sizes[i]))
+			fail_msg("copy of %zu bytes differs", sizes[i]);
+		buf_check_guards(&dst[i]);
+		buf_put(&src[i]);
+		buf_put(&dst[i]);
+	}
+	assert_int_equal(cb_calls(&log), (int)ARRAY_SIZE(sizes));
+	assert_int_equal(env_down(&e), 0);
+}
+
+static void test_memset(void **state)
+{
+	static const size_t sizes[] = { 1, 5, 8, 13, 64, 4099, 70000 };
+	struct env e;
+	struct buf dst[ARRAY_SIZE(sizes)];
+	struct cb_log log = { 0 };
+	size_t i, j;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		buf_get(&dst[i], e.dev, sizes[i], 0);
+		submit(dmaengine_prep_dma_memset(e.chan, dst[i].bus,
+						 0x100 + (int)i * 17, sizes[i],
+						 DMA_PREP_INTERRUPT), &log);
+	}
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == (int)ARRAY_SIZE(sizes),
+				  WAIT_MS));
+	assert_int_equal(log.errors, 0);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 want = (u8)(i * 17);
+
+		for (j = 0; j < sizes[i]; j++)
+			if (dst[i].cpu[j] != want)
+				fail_msg("memset %zu: byte %zu is 0x%02x, expected 0x%02x",
+					 sizes[i], j, dst[i].cpu[j], want);
+		buf_check_guards(&dst[i]);
+		buf_put(&dst[i]);
+	}
+	assert_int_equal(env_down(&e), 0);
+}
+
+static void test_interleaved(void **state)
+{
+	/* 5 frames of 2 chunks: 16 bytes (gap 8), 24 bytes (gap 40). */
+	struct env e;
+	struct buf src, dst;
+	struct cb_log log = { 0 };
+	struct dma_interleaved_template *xt;
+	size_t stride = 16 + 8 + 24 + 40, f, k;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, stride * 5, 0);
+	buf_get(&dst, e.dev, stride * 5, 0x11);
+	for (k = 0; k < stride * 5; k++)
+		src.cpu[k] = (u8)(k * 3 + 1);
+	xt = calloc(1, sizeof(*xt) + 2 * sizeof(xt->sgl[0]));
+	assert_non_null(xt);
+	xt->src_start = src.bus;
+	xt->dst_start = dst.bus;
+	xt->dir = DMA_MEM_TO_MEM;
+	xt->src_inc = xt->dst_inc = true;
+	xt->src_sgl = xt->dst_sgl = true;
+	xt->numf = 5;
+	xt->frame_size = 2;
+	xt->sgl[0].size = 16;
+	xt->sgl[0].icg = 8;
+	xt->sgl[1].size = 24;
+	xt->sgl[1].icg = 40;
+	submit(dmaengine_prep_interleaved_dma(e.chan, xt, DMA_PREP_INTERRUPT),
+	       &log);
+	free(xt);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == 1, WAIT_MS));
+	assert_int_equal(log.errors, 0);
+	for (f = 0; f < 5; f++) {
+		for (k = 0; k < stride; k++) {
+			size_t o = f * stride + k;
+			bool copied = k < 16 || (k >= 24 && k < 48);
+			u8 want = copied ? src.cpu[o] : 0x11;
+
+			if (dst.cpu[o] != want)
+				fail_msg("interleaved byte %zu: 0x%02x, expected 0x%02x",
+					 o, dst.cpu[o], want);
+		}
+	}
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- polled, reuse ------------------------------------------------------- */
+
+static void test_polled(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct dma_tx_state ts;
+	dma_cookie_t c;
+	int i;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, 256, 0x77);
+	buf_get(&dst, e.dev, 256, 0);
+	for (i = 0; i < 50; i++) {
+		memset(dst.cpu, 0, 256);
+		src.cpu[0] = (u8)i;
+		/* No DMA_PREP_INTERRUPT, no callback: tx_status reaps. */
+		c = submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus,
+						     256, DMA_CTRL_ACK), NULL);
+		dma_async_issue_pending(e.chan);
+		assert_true(DK_WAIT_UNTIL(dmaengine_tx_status(e.chan, c, &ts) ==
+					  DMA_COMPLETE, WAIT_MS));
+		assert_int_equal(ts.residue, 0);
+		assert_memory_equal(dst.cpu, src.cpu, 256);
+	}
+	/* dma_sync_wait() polls the same way. */
+	c = submit(dmaengine_prep_dma_memset(e.chan, dst.bus, 0x3c, 256, 0),
+		   NULL);
+	assert_int_equal(dma_sync_wait(e.chan, c), DMA_COMPLETE);
+	assert_int_equal(dst.cpu[255], 0x3c);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+static void test_reuse(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct dma_async_tx_descriptor *tx;
+	struct cb_log log = { 0 };
+	int i;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, 4096, 0x42);
+	buf_get(&dst, e.dev, 4096, 0);
+	tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+				       DMA_PREP_INTERRUPT);
+	assert_non_null(tx);
+	assert_int_equal(dmaengine_desc_set_reuse(tx), 0);
+	for (i = 0; i < 3; i++) {
+		memset(dst.cpu, 0, 4096);
+		src.cpu[7] = (u8)i;
+		submit(tx, &log);
+		dma_async_issue_pending(e.chan);
+		assert_true(DK_WAIT_UNTIL(cb_calls(&log) == i + 1, WAIT_MS));
+		assert_memory_equal(dst.cpu, src.cpu, 4096);
+	}
+	assert_int_equal(dmaengine_desc_free(tx), 0);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- pause, resume, terminate -------------------------------------------- */
+
+#define BIG (2u << 20)
+#define NBIG 64
+
+static void test_pause_resume(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct dma_tx_state ts;
+	struct cb_log log = { 0 };
+	dma_cookie_t c = 0;
+	u32 r1, r2;
+	int i;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, BIG, 0x9c);
+	buf_get(&dst, e.dev, BIG, 0);
+	for (i = 0; i < NBIG; i++)
+		c = submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus,
+						     BIG, DMA_PREP_INTERRUPT),
+			   &log);
+	dma_async_issue_pending(e.chan);
+	assert_int_equal(dmaengine_pause(e.chan), 0);
+	if (dmaengine_tx_status(e.chan, c, &ts) == DMA_COMPLETE) {
+		/* Preempted for the whole 128 MiB: pause before issuing. */
+		assert_int_equal(dmaengine_resume(e.chan), 0);
+		assert_true(DK_WAIT_UNTIL(cb_calls(&log) == NBIG, WAIT_MS));
+		log.calls = 0;
+		assert_int_equal(dmaengine_pause(e.chan), 0);
+		for (i = 0; i < NBIG; i++)
+			c = submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus,
+							     src.bus, BIG,
+							     DMA_PREP_INTERRUPT),
+				   &log);
+		dma_async_issue_pending(e.chan);
+	}
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_PAUSED);
+	r1 = ts.residue;
+	assert_true(r1 > 0 && r1 <= BIG);
+	/* Held: the residue does not move while paused. */
+	for (int k = 0; k < 1000; k++)
+		dk_test_yield();
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_PAUSED);
+	r2 = ts.residue;
+	assert_int_equal(r1, r2);
+	/* Copies finished before the pause may still call back; not all. */
+	assert_true(cb_calls(&log) < NBIG);
+	assert_int_equal(dmaengine_resume(e.chan), 0);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == NBIG, WAIT_MS));
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_COMPLETE);
+	assert_int_equal(ts.residue, 0);
+	assert_int_equal(log.errors, 0);
+	assert_memory_equal(src.cpu, dst.cpu, BIG);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+static void test_terminate(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct cb_log log = { 0 }, log2 = { 0 };
+	int i;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, BIG, 0x9c);
+	buf_get(&dst, e.dev, BIG, 0);
+	for (i = 0; i < NBIG; i++)
+		submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, BIG,
+						 DMA_PREP_INTERRUPT), &log);
+	dma_async_issue_pending(e.chan);
+	/* Submitted, not issued: also dropped. */
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 64,
+					 DMA_PREP_INTERRUPT), &log);
+	assert_int_equal(dmaengine_terminate_sync(e.chan), 0);
+	/* At most the ones that completed before the abort were called. */
+	i = cb_calls(&log);
+	assert_true(i < NBIG);
+	for (int k = 0; k < 1000; k++)
+		dk_test_yield();
+	assert_int_equal(cb_calls(&log), i);
+	/* The channel works afterwards. */
+	memset(dst.cpu, 0, 4096);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &log2);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log2) == 1, WAIT_MS));
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- IOMMU fault in a chain ---------------------------------------------- */
+
+static void test_iommu_fault(void **state)
+{
+	struct env e;
+	struct dma_chan *other;
+	struct buf src, dst, s2, d2;
+	struct cb_log la = { 0 }, lb = { 0 }, lc = { 0 }, ld = { 0 },
+		      lo = { 0 };
+	/* Never mapped in the controller's DMA domain. */
+	const dma_addr_t hole = 0x7f000000ull;
+
+	(void)state;
+	assert_int_equal(env_up(&e, true), 0);
+	other = get_chan();
+	assert_non_null(other);
+	buf_get(&src, e.dev, 8192, 0x31);
+	buf_get(&dst, e.dev, 8192, 0);
+	buf_get(&s2, e.dev, 4096, 0x47);
+	buf_get(&d2, e.dev, 4096, 0);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &la);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, hole, 4096,
+					 DMA_PREP_INTERRUPT), &lb);
+	submit(dmaengine_prep_dma_memcpy(e.chan, hole, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &lc);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus + 4096,
+					 src.bus + 4096, 4096,
+					 DMA_PREP_INTERRUPT), &ld);
+	dma_async_issue_pending(e.chan);
+	submit(dmaengine_prep_dma_memcpy(other, d2.bus, s2.bus, 4096,
+					 DMA_PREP_INTERRUPT), &lo);
+	dma_async_issue_pending(other);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&ld) == 1 && cb_calls(&lo) == 1,
+				  WAIT_MS));
+	assert_int_equal(cb_calls(&la), 1);
+	assert_int_equal(la.last, DMA_TRANS_NOERROR);
+	assert_int_equal(cb_calls(&lb), 1);
+	assert_int_equal(lb.last, DMA_TRANS_READ_FAILED);
+	assert_true(lb.residue > 0 && lb.residue <= 4096);
+	assert_int_equal(cb_calls(&lc), 1);
+	assert_int_equal(lc.last, DMA_TRANS_WRITE_FAILED);
+	assert_int_equal(ld.last, DMA_TRANS_NOERROR);
+	assert_int_equal(lo.last, DMA_TRANS_NOERROR);
+	assert_memory_equal(dst.cpu, src.cpu, 8192);
+	assert_memory_equal(d2.cpu, s2.cpu, 4096);
+	buf_check_guards(&dst);
+	assert_true(dk_test_log_count("error READ") >= 1);
+	assert_true(dk_test_log_count("error WRITE") >= 1);
+	dma_release_channel(other);
+	buf_put(&src);
+	buf_put(&dst);
+	buf_put(&s2);
+	buf_put(&d2);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- ordering and exactly-once under 2 threads --------------------------- */
+
+struct stress {
+	struct dma_chan *chan;
+	dma_addr_t src, dst;
+	unsigned int per_thread;
+	u8 *seen;		/* one per descriptor: callbacks seen */
+	long next[2];		/* per thread: index expected next (tasklet) */
+	int disorder;
+	int done;
+	int submitted;
+};
+
+struct stress_arg {
+	struct stress *s;
+	unsigned int thread;
+};
+
+static struct stress *g_stress;
+
+/*
+ * Each thread's descriptors get increasing cookies on the shared channel,
+ * so they must be called back in the thread's submission order.
+ */
+static void stress_cb_idx(void *p, const struct dmaengine_result *r)
+{
+	struct stress *s = g_stress;
+	unsigned int idx = (unsigned int)(uintptr_t)p;
+	unsigned int th = idx / s->per_thread, i = idx % s->per_thread;
+
+	if (r->result != DMA_TRANS_NOERROR || (long)i != s->next[th])
+		s->disorder++;
+	s->next[th] = (long)i + 1;
+	s->seen[idx]++;
+	__atomic_add_fetch(&s->done, 1, __ATOMIC_RELEASE);
+}
+
+static void *stress_thread(void *p)
+{
+	struct stress_arg *a = p;
+	struct stress *s = a->s;
+	unsigned int i;
+
+	for (i = 0; i < s->per_thread; i++) {
+		unsigned int idx = a->thread * s->per_thread + i;
+		struct dma_async_tx_descriptor *tx;
+		unsigned long fl = DMA_CTRL_ACK;
+		bool last = i % 16 == 15 || i + 1 == s->per_thread;
+
+		/* Keep at most 4096 in flight. */
+		while (__atomic_load_n(&s->submitted, __ATOMIC_ACQUIRE) -
+			       __atomic_load_n(&s->done, __ATOMIC_ACQUIRE) >
+		       4096)
+			dk_test_yield();
+		if (last)
+			fl |= DMA_PREP_INTERRUPT;
+		tx = dmaengine_prep_dma_memcpy(s->chan,
+					       s->dst + (idx % 64) * 64,
+					       s->src + (idx % 64) * 64, 64,
+					       fl);
+		if (!tx)
+			return (void *)1;
+		tx->callback_result = stress_cb_idx;
+		tx->callback_param = (void *)(uintptr_t)idx;
+		__atomic_add_fetch(&s->submitted, 1, __ATOMIC_RELEASE);
+		if (dmaengine_submit(tx) <= 0)
+			return (void *)2;
+		if (last)
+			dma_async_issue_pending(s->chan);
+	}
+	return NULL;
+}
+
+static void test_two_threads(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct stress s = { 0 };
+	struct stress_arg a[2];
+	pthread_t t[2];
+	unsigned int n, i;
+	void *rv;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	n = 50000 * dk_test_stress();
+	buf_get(&src, e.dev, 4096, 0x12);
+	buf_get(&dst, e.dev, 4096, 0);
+	s.chan = e.chan;
+	s.src = src.bus;
+	s.dst = dst.bus;
+	s.per_thread = n;
+	s.seen = calloc(2 * n, 1);
+	assert_non_null(s.seen);
+	g_stress = &s;
+	for (i = 0; i < 2; i++) {
+		a[i].s = &s;
+		a[i].thread = i;
+		assert_int_equal(pthread_create(&t[i], NULL, stress_thread,
+						&a[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], &rv), 0);
+		assert_null(rv);
+	}
+	assert_true(DK_WAIT_UNTIL(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE)
+				  == (int)(2 * n), 60000));
+	assert_int_equal(s.disorder, 0);
+	for (i = 0; i < 2 * n; i++)
+		if (s.seen[i] != 1)
+			fail_msg("descriptor %u called back %u times, expected once",
+				 i, s.seen[i]);
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	free(s.seen);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- remove and rebind --------------------------------------------------- */
+
+static void test_rebind(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct cb_log log = { 0 };
+	dma_cap_mask_t mask;
+	struct dma_chan *c;
+
+	(void)state;
+	assert_int_equal(env_up(&e, true), 0);
+	dma_release_channel(e.chan);
+	e.chan = NULL;
+	dk_dmac_driver_unregister();
+	dma_cap_zero(mask);
+	dma_cap_set(DMA_MEMCPY, mask);
+	c = dma_request_chan_by_mask(&mask);
+	assert_true(IS_ERR(c));
+	assert_int_equal(dk_dmac_driver_register(), 0);
+	assert_int_equal(dk_dmac_driver_register(), 0);	/* idempotent */
+	e.chan = get_chan();
+	assert_non_null(e.chan);
+	e.dev = dmaengine_get_dma_device(e.chan);
+	buf_get(&src, e.dev, 4096, 0x66);
+	buf_get(&dst, e.dev, 4096, 0);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &log);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == 1, WAIT_MS));
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* A failed test leaves its machine: destroy it for the next test. */
+static int teardown(void **state)
+{
+	struct dk_machine *m = dk_machine_current();
+
+	(void)state;
+	if (m)
+		dk_test_machine_down(m);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_bad_args, teardown),
+		cmocka_unit_test_teardown(test_memcpy_sizes, teardown),
+		cmocka_unit_test_teardown(test_memset, teardown),
+		cmocka_unit_test_teardown(test_interleaved, teardown),
+		cmocka_unit_test_teardown(test_polled, teardown),
+		cmocka_unit_test_teardown(test_reuse, teardown),
+		cmocka_unit_test_teardown(test_pause_resume, teardown),
+		cmocka_unit_test_teardown(test_terminate, teardown),
+		cmocka_unit_test_teardown(test_iommu_fault, teardown),
+		cmocka_unit_test_teardown(test_two_threads, teardown),
+		cmocka_unit_test_teardown(test_rebind, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
