@@ -14,6 +14,12 @@
 /* `dmakit demo`: tools/demo.c. */
 int dk_tool_demo(int argc, char **argv);
 
+/* `dmakit map-bench [--threads N] [--seconds S] ...`: tools/map_bench.c. */
+int dk_tool_map_bench(int argc, char **argv);
+
+/* `dmakit dmatest [--channel NAME|all] [--iterations N] ...`: tools/dmatest.c. */
+int dk_tool_dmatest(int argc, char **argv);
+
 /* `dmakit bench [--list] [--quick] [PATTERN...]`: bench/bench.c. */
 int dk_tool_bench(int argc, char **argv);
 

@@ -26,6 +26,10 @@ struct cli_cmd {
 static const struct cli_cmd cli_cmds[] = {
 	{ "demo", dk_tool_demo,
 	  "walk through one DMA transfer, step by step" },
+	{ "map-bench", dk_tool_map_bench,
+	  "time dma_map_single/dma_unmap_single, as Linux's dma_map_benchmark" },
+	{ "dmatest", dk_tool_dmatest,
+	  "test DMA channels with verified copies, as Linux's dmatest" },
 	{ "bench", dk_tool_bench,
 	  "run benchmarks: bench [--list] [--quick] [PATTERN...]" },
 };
