@@ -107,6 +107,10 @@ struct dk_dma_config {
  * @ram: the regions; they may not overlap each other or the MMIO hole
  * @nr_irqs: interrupt vectors (MSI-like), 1..1024; vector 0 is never valid
  * @manual_clock: the clock stands still until dk_clock_advance() moves it
+ * @poll_us: the polling option: device, hard-IRQ and softirq threads spin
+ *           this long for new work after finishing some, before they
+ *           sleep (0, the default: sleep at once). Trades CPU for wake-up
+ *           latency on machines with cores to spare.
  * @iommu: the IOMMU (absent unless @iommu.present)
  * @dma: the DMA-mapping layer (swiotlb size, forced bouncing)
  */
@@ -115,6 +119,7 @@ struct dk_machine_config {
 	struct dk_ram_region_config ram[DK_MAX_RAM_REGIONS];
 	unsigned int nr_irqs;
 	bool manual_clock;
+	unsigned int poll_us;
 	struct dk_iommu_config iommu;
 	struct dk_dma_config dma;
 };

@@ -102,6 +102,28 @@ struct timespec dk__clock_deadline(uint64_t when_ns);
 
 void dk__cond_init(pthread_cond_t *c);
 
+/*
+ * The polling option (dk_machine_config.poll_us). A thread that would sleep
+ * on @c, in a loop that re-checks its condition under @l, waits with
+ * dk__cond_wait_polled(): with the option on, the first call spins with @l
+ * dropped until @events moves or the window closes, then returns for the
+ * caller to re-check; the next call (same thread, same @c) sleeps. Every
+ * waker bumps @events as it signals: dk__cond_signal_polled(), where a
+ * plain signal would be (with or without @l held, as before).
+ */
+void dk__cond_wait_polled(struct dk_machine *m, pthread_cond_t *c,
+			  pthread_mutex_t *l, const unsigned long *events);
+
+static inline void dk__cond_signal_polled(pthread_cond_t *c,
+					  unsigned long *events, bool all)
+{
+	__atomic_add_fetch(events, 1, __ATOMIC_RELEASE);
+	if (all)
+		pthread_cond_broadcast(c);
+	else
+		pthread_cond_signal(c);
+}
+
 /* ---- checks that stay on in test builds -------------------------------- */
 
 #define DK_ASSERT(cond)                                                      \

@@ -70,6 +70,50 @@ void dk__cond_init(pthread_cond_t *c)
 	pthread_condattr_destroy(&a);
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/* The condition variable this thread just spun for in vain, if any. */
+static __thread const pthread_cond_t *spun_on
+	__attribute__((tls_model("initial-exec")));
+
+void dk__cond_wait_polled(struct dk_machine *m, pthread_cond_t *c,
+			  pthread_mutex_t *l, const unsigned long *events)
+{
+	uint64_t poll = m ? (uint64_t)m->cfg.poll_us * 1000 : 0;
+	unsigned long seen;
+	uint64_t end;
+
+	if (!poll || spun_on == c) {
+		spun_on = NULL;
+		pthread_cond_wait(c, l);
+		return;
+	}
+	seen = __atomic_load_n(events, __ATOMIC_ACQUIRE);
+	end = dk__host_ns() + poll;
+	pthread_mutex_unlock(l);
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			cpu_relax();
+			if (__atomic_load_n(events, __ATOMIC_ACQUIRE) != seen)
+				goto out;
+		}
+		if (dk__host_ns() >= end) {
+			/* In vain: the caller re-checks, then we sleep. */
+			spun_on = c;
+			break;
+		}
+	}
+out:
+	pthread_mutex_lock(l);
+}
+
 uint64_t dk_clock_ns(void)
 {
 	struct dk_machine *m = __atomic_load_n(&dk__m, __ATOMIC_ACQUIRE);

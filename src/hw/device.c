@@ -81,7 +81,8 @@ static void *dev_thread(void *arg)
 	pthread_mutex_lock(&dev->thr_lock);
 	for (;;) {
 		while (!dev->kicked && !dev->stopping)
-			pthread_cond_wait(&dev->thr_cond, &dev->thr_lock);
+			dk__cond_wait_polled(dev->machine, &dev->thr_cond,
+					     &dev->thr_lock, &dev->kicks);
 		if (dev->stopping)
 			break;
 		dev->kicked = false;
@@ -263,7 +264,7 @@ void dk_hw_kick(struct dk_hw_dev *dev)
 {
 	pthread_mutex_lock(&dev->thr_lock);
 	dev->kicked = true;
-	pthread_cond_signal(&dev->thr_cond);
+	dk__cond_signal_polled(&dev->thr_cond, &dev->kicks, false);
 	pthread_mutex_unlock(&dev->thr_lock);
 }
 
@@ -305,7 +306,7 @@ void dk__devices_stop(struct dk_machine *m)
 			continue;
 		pthread_mutex_lock(&dev->thr_lock);
 		__atomic_store_n(&dev->stopping, true, __ATOMIC_RELEASE);
-		pthread_cond_signal(&dev->thr_cond);
+		dk__cond_signal_polled(&dev->thr_cond, &dev->kicks, true);
 		pthread_mutex_unlock(&dev->thr_lock);
 		pthread_join(dev->thread, NULL);
 		dev->has_thread = false;

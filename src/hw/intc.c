@@ -32,6 +32,8 @@ struct dk_intc_vec {
 struct dk_intc {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* the CPU side waits here */
+	unsigned long events;		/* atomic; bumped with each wake-up */
+	struct dk_machine *m;
 	unsigned int nr;		/* vectors, including vector 0 */
 	unsigned int nr_words;
 	unsigned int next_free;		/* dk__intc_alloc cursor */
@@ -97,6 +99,7 @@ int dk__intc_init(struct dk_machine *m)
 	ic->in_service = ic->masked + ic->nr_words;
 	pthread_mutex_init(&ic->lock, NULL);
 	dk__cond_init(&ic->cond);
+	ic->m = m;
 	m->intc = ic;
 	return 0;
 }
@@ -153,7 +156,7 @@ void dk__intc_raise(struct dk_machine *m, unsigned int vector)
 	wake = intc_deliverable(ic, vector);
 	pthread_mutex_unlock(&ic->lock);
 	if (wake)
-		pthread_cond_signal(&ic->cond);
+		dk__cond_signal_polled(&ic->cond, &ic->events, false);
 }
 
 /* Lowest deliverable vector, or 0. Caller holds ic->lock. */
@@ -177,7 +180,7 @@ unsigned int dk__intc_ack(struct dk_machine *m)
 
 	pthread_mutex_lock(&ic->lock);
 	while (!ic->stopping && !(v = intc_next(ic)))
-		pthread_cond_wait(&ic->cond, &ic->lock);
+		dk__cond_wait_polled(ic->m, &ic->cond, &ic->lock, &ic->events);
 	if (ic->stopping) {
 		v = 0;
 	} else {
@@ -201,7 +204,7 @@ void dk__intc_eoi(struct dk_machine *m, unsigned int vector)
 	wake = intc_deliverable(ic, vector);
 	pthread_mutex_unlock(&ic->lock);
 	if (wake)
-		pthread_cond_signal(&ic->cond);
+		dk__cond_signal_polled(&ic->cond, &ic->events, false);
 }
 
 void dk__intc_mask(struct dk_machine *m, unsigned int vector, bool masked)
@@ -220,7 +223,7 @@ void dk__intc_mask(struct dk_machine *m, unsigned int vector, bool masked)
 	}
 	pthread_mutex_unlock(&ic->lock);
 	if (wake)
-		pthread_cond_signal(&ic->cond);
+		dk__cond_signal_polled(&ic->cond, &ic->events, false);
 }
 
 void dk__intc_retrigger(struct dk_machine *m, unsigned int vector)
@@ -235,7 +238,7 @@ void dk__intc_retrigger(struct dk_machine *m, unsigned int vector)
 	wake = intc_deliverable(ic, vector);
 	pthread_mutex_unlock(&ic->lock);
 	if (wake)
-		pthread_cond_signal(&ic->cond);
+		dk__cond_signal_polled(&ic->cond, &ic->events, false);
 }
 
 void dk__intc_stop(struct dk_machine *m)
@@ -245,7 +248,7 @@ void dk__intc_stop(struct dk_machine *m)
 	pthread_mutex_lock(&ic->lock);
 	ic->stopping = true;
 	pthread_mutex_unlock(&ic->lock);
-	pthread_cond_broadcast(&ic->cond);
+	dk__cond_signal_polled(&ic->cond, &ic->events, true);
 }
 
 int dk__intc_stats(struct dk_machine *m, unsigned int vector,

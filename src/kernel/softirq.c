@@ -39,6 +39,8 @@
 struct dk_softirq {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	unsigned long wakes;		/* atomic; bumped with each wake-up */
+	struct dk_machine *m;
 	pthread_cond_t done;
 	struct list_head hi;		/* tasklets */
 	struct list_head normal;
@@ -184,7 +186,8 @@ static void *softirq_main(void *arg)
 
 			pthread_cond_timedwait(&s->wake, &s->lock, &ts);
 		} else {
-			pthread_cond_wait(&s->wake, &s->lock);
+			dk__cond_wait_polled(s->m, &s->wake, &s->lock,
+					     &s->wakes);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -205,6 +208,7 @@ int dk__softirq_init(struct dk_machine *m)
 	INIT_LIST_HEAD(&s->normal);
 	INIT_LIST_HEAD(&s->parked);
 	INIT_LIST_HEAD(&s->timers);
+	s->m = m;
 	m->softirq = s;
 	ret = dk__thread_start(&s->thread, "softirq", softirq_main, s);
 	if (ret) {
@@ -248,7 +252,7 @@ int dk__softirq_exit(struct dk_machine *m)
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	pthread_mutex_unlock(&s->lock);
-	pthread_cond_broadcast(&s->wake);
+	dk__cond_signal_polled(&s->wake, &s->wakes, true);
 	pthread_join(s->thread, NULL);
 
 	leaks += sirq_report_list(&s->hi, "high-priority");
@@ -278,7 +282,7 @@ void dk__softirq_clock_moved(struct dk_machine *m)
 		return;
 	pthread_mutex_lock(&s->lock);
 	ticket = ++s->moved;
-	pthread_cond_signal(&s->wake);
+	dk__cond_signal_polled(&s->wake, &s->wakes, false);
 	/* From a timer or tasklet the thread is busy with us: don't wait. */
 	if (!sirq_on_thread(s))
 		while (!s->stopping && s->moved_done < ticket)
@@ -325,7 +329,7 @@ static void tasklet_queue(struct tasklet_struct *t, bool hi, const char *fn)
 	if (!(t->state & TL_SCHED)) {
 		t->state |= TL_SCHED | TL_QUEUED | (hi ? TL_HI : 0);
 		list_add_tail(&t->dk_node, hi ? &s->hi : &s->normal);
-		pthread_cond_signal(&s->wake);
+		dk__cond_signal_polled(&s->wake, &s->wakes, false);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -407,7 +411,7 @@ void tasklet_enable(struct tasklet_struct *t)
 		t->state &= ~TL_PARKED;
 		list_move_tail(&t->dk_node,
 			       (t->state & TL_HI) ? &s->hi : &s->normal);
-		pthread_cond_signal(&s->wake);
+		dk__cond_signal_polled(&s->wake, &s->wakes, false);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -465,7 +469,7 @@ int mod_timer(struct timer_list *timer, unsigned long expires)
 			break;
 	list_add_tail(&timer->entry, &pos->entry);
 	timer_set_state(timer, timer->dk_state | DK_TIMER_PENDING);
-	pthread_cond_signal(&s->wake);
+	dk__cond_signal_polled(&s->wake, &s->wakes, false);
 	pthread_mutex_unlock(&s->lock);
 	return was;
 }

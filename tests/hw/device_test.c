@@ -219,6 +219,42 @@ static void destroy_with_kicks_in_flight(void **state)
 	assert_int_equal(dk_machine_create(NULL, &m), 0);
 }
 
+static void polling_option_keeps_semantics(void **state)
+{
+	struct dk_machine_config cfg;
+	struct platform_device *pdev;
+	struct tmodel *t;
+	void __iomem *regs;
+	int irq;
+
+	(void)state;
+	/* The fixture's machine makes way for one with the polling option. */
+	assert_int_equal(dk_machine_destroy(m), 0);
+	dk_machine_config_init(&cfg);
+	cfg.poll_us = 200;
+	assert_int_equal(dk_machine_create(&cfg, &m), 0);
+	irqs_seen = 0;
+	assert_int_equal(tmodel_add(m, NULL, &tmodel_ops, &t, &pdev), 0);
+	irq = platform_get_irq(pdev, 0);
+	assert_int_equal(request_irq(irq, count_irq, 0, "tmodel", t), 0);
+	regs = ioremap(platform_get_resource(pdev, IORESOURCE_MEM, 0)->start,
+		       4096);
+	writel(1, (char __iomem *)regs + TM_IRQ_ON);
+	for (int i = 1; i <= 200; i++) {
+		writel(1, (char __iomem *)regs + TM_DOORBELL);
+		assert_true(DK_WAIT_UNTIL(
+			__atomic_load_n(&irqs_seen, __ATOMIC_ACQUIRE) == i,
+			5000));
+		/* Every other round, let the threads fall asleep first. */
+		if (i % 2)
+			for (int k = 0; k < 10; k++)
+				dk_test_yield();
+	}
+	assert_int_equal(__atomic_load_n(&t->runs, __ATOMIC_ACQUIRE), 200);
+	free_irq(irq, t);
+	/* Teardown destroys it while threads may still be spinning. */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +270,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_with_kicks_in_flight,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			polling_option_keeps_semantics, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,6 +157,7 @@ struct dk_hw_dev {
 	pthread_mutex_t thr_lock;
 	pthread_cond_t thr_cond;
 	bool kicked;	/* under thr_lock */
+	unsigned long kicks;	/* atomic; bumped under thr_lock (polling) */
 	bool stopping;	/* written under thr_lock, read atomically */
 	bool has_thread;
 	char name_buf[32];
