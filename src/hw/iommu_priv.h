@@ -137,6 +137,48 @@ static inline bool sa_lookup(const struct sa_cache *c, struct sa_set *s,
 	}
 }
 
+/*
+ * sa_lookup() that tries way *@way first and leaves there the way it hit:
+ * a run of pages inserted in order sits in the same way of consecutive
+ * sets, so a burst looks at one entry per page instead of scanning.
+ */
+static inline bool sa_lookup_hint(const struct sa_cache *c, struct sa_set *s,
+				  uint64_t tag, uint64_t *d0, uint64_t *d1,
+				  unsigned int *way)
+{
+	unsigned int h = *way;
+
+	for (;;) {
+		uint32_t q = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		bool hit = false;
+
+		if (q & 1)
+			continue;
+		/* Acquire loads as in sa_lookup(). */
+		if (h < c->ways &&
+		    __atomic_load_n(&s->e[h].tag, __ATOMIC_ACQUIRE) == tag) {
+			*d0 = __atomic_load_n(&s->e[h].d0, __ATOMIC_ACQUIRE);
+			*d1 = __atomic_load_n(&s->e[h].d1, __ATOMIC_ACQUIRE);
+			hit = true;
+		}
+		for (unsigned int w = 0; !hit && w < c->ways; w++) {
+			if (__atomic_load_n(&s->e[w].tag, __ATOMIC_ACQUIRE) ==
+			    tag) {
+				*d0 = __atomic_load_n(&s->e[w].d0,
+						      __ATOMIC_ACQUIRE);
+				*d1 = __atomic_load_n(&s->e[w].d1,
+						      __ATOMIC_ACQUIRE);
+				hit = true;
+				h = w;
+			}
+		}
+		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) == q) {
+			*way = h;
+			return hit;
+		}
+	}
+}
+
 uint32_t sa_lock(struct sa_set *s);
 void sa_unlock(struct sa_set *s, uint32_t q);
 void sa_insert(const struct sa_cache *c, struct sa_set *s, uint64_t tag,

@@ -207,24 +207,37 @@ static int walk(struct dk_iommu *io, struct dk_dma_slot *s,
  */
 static void extend(struct dk_iommu *io, struct dk_dma_slot *slot,
 		   const struct io_ctx *ctx, uint64_t bus, bool write,
-		   uint64_t want, uint64_t sz, uint64_t phys, uint64_t *len)
+		   uint64_t want, uint64_t sz, uint64_t phys, uint64_t *len,
+		   const unsigned int *way0)
 {
 	unsigned int shift = 12 + 9 * (unsigned int)sz;
 	uint64_t limit = 1ull << (ctx->aw == 1 ? 39 : 48);
 	uint64_t tagbase = 1 | sz << 1 | (uint64_t)ctx->did << 3;
+	unsigned int way = *way0;
+	uint64_t n = 0;
 
 	while (*len < want && bus + *len < limit) {
 		uint64_t page = (bus + *len) >> shift, d0 = 0, d1 = 0;
 
-		if (!sa_lookup(&io->iotlb,
-			       sa_set(&io->iotlb, page + sz * SZ_HASH),
-			       tagbase | page << 19, &d0, &d1) ||
+		if (!sa_lookup_hint(&io->iotlb,
+				    sa_set(&io->iotlb, page + sz * SZ_HASH),
+				    tagbase | page << 19, &d0, &d1, &way) ||
 		    !(d0 & (write ? 2 : 1)) ||
 		    (d0 & ADDR_MASK) != phys + *len)
-			return;
-		io_stat(slot, ST_XLATE);
-		io_stat(slot, ST_IOTLB_HIT);
+			break;
+		n++;
 		*len += 1ull << shift;
+	}
+	/* One translation and one hit per page, counted once at the end. */
+	if (n) {
+		for (unsigned int i = 0; i < 2; i++) {
+			unsigned int st = i ? ST_IOTLB_HIT : ST_XLATE;
+
+			__atomic_store_n(&slot->stat[st],
+					 __atomic_load_n(&slot->stat[st],
+							 __ATOMIC_RELAXED) + n,
+					 __ATOMIC_RELAXED);
+		}
 	}
 }
 
@@ -251,6 +264,7 @@ int dk__iommu_translate(const struct dk_dma_xlate *x, struct dk_hw_dev *dev,
 	struct dk_iommu *io = io_from(x, xlate);
 	struct io_ctx ctx = { 0 };
 	uint64_t want = *len;
+	unsigned int way = 0;
 	int ret;
 
 	io_stat(slot, ST_XLATE);
@@ -271,9 +285,9 @@ int dk__iommu_translate(const struct dk_dma_xlate *x, struct dk_hw_dev *dev,
 		uint64_t tag = 1 | sz << 1 | (uint64_t)ctx.did << 3 |
 			       page << 19;
 
-		if (sa_lookup(&io->iotlb,
-			      sa_set(&io->iotlb, page + sz * SZ_HASH), tag, &d0,
-			      &d1)) {
+		if (sa_lookup_hint(&io->iotlb,
+				   sa_set(&io->iotlb, page + sz * SZ_HASH),
+				   tag, &d0, &d1, &way)) {
 			uint64_t size = 1ull << shift;
 
 			/* Too few rights cached: walk again (may upgrade). */
@@ -284,7 +298,7 @@ int dk__iommu_translate(const struct dk_dma_xlate *x, struct dk_hw_dev *dev,
 			*len = size - (bus & (size - 1));
 			if (want > *len)
 				extend(io, slot, &ctx, bus, write, want, sz,
-				       *phys, len);
+				       *phys, len, &way);
 			return 0;
 		}
 	}

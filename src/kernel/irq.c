@@ -40,6 +40,7 @@ struct irq_desc {
 	bool running;			/* handlers being called */
 	bool replay;			/* delivered while disabled */
 	bool warned_spurious;
+	bool shut;			/* last action freed: line masked */
 	uint64_t handled, unhandled, spurious;
 	uint32_t track;			/* hard-IRQ thread; 0: none */
 };
@@ -100,6 +101,15 @@ static void irq_handle(struct dk_irq_state *st, unsigned int irq)
 	}
 	if (!first) {
 		d->spurious++;
+		/*
+		 * Acknowledged just before free_irq() shut the line down (a
+		 * message the device sent before its driver quieted it): gone
+		 * with the handler, as on Linux. Not a stray message.
+		 */
+		if (d->shut) {
+			pthread_mutex_unlock(&st->lock);
+			return;
+		}
 		if (!d->warned_spurious) {
 			d->warned_spurious = true;
 			pthread_mutex_unlock(&st->lock);
@@ -277,6 +287,7 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler,
 		d->depth = (flags & IRQF_NO_AUTOEN) ? 1 : 0;
 		d->replay = false;
 		d->warned_spurious = false;
+		d->shut = false;
 		dk__intc_mask(dk__m, irq, d->depth != 0);
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -328,10 +339,15 @@ const void *free_irq(unsigned int irq, void *dev_id)
 	}
 	__atomic_store_n(pp, a->next, __ATOMIC_RELEASE);
 	if (!d->action) {
-		/* Last action gone: shut the line down, forget a replay. */
+		/*
+		 * Last action gone: shut the line down (masked, so a message
+		 * the device sent before its driver quieted it stays latched
+		 * instead of reaching no handler), forget a replay.
+		 */
 		d->depth = 0;
 		d->replay = false;
-		dk__intc_mask(dk__m, irq, false);
+		d->shut = true;
+		dk__intc_mask(dk__m, irq, true);
 	}
 	irq_wait_idle(st, irq, "free_irq");
 	pthread_mutex_unlock(&st->lock);
