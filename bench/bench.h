@@ -153,6 +153,23 @@ int dk_bench_pair(const struct dk_bench_closure *value,
 		  const struct dk_bench_closure *baseline, uint64_t iters,
 		  struct dk_bench_pair_result *out);
 
+struct dk_machine;
+struct dk_device_config;
+struct dk_hw_dev;
+struct platform_device;
+
+/**
+ * dk_bench_dev_add() - place a register-less bus master for a benchmark
+ * @m: the machine
+ * @cfg: placement, or NULL for defaults
+ * @hw: receives the model (for dk_dma_*), may be NULL
+ * @pdev: receives its platform device (for the DMA API), may be NULL
+ *
+ * Return: 0 or dk_hw_device_add()'s error.
+ */
+int dk_bench_dev_add(struct dk_machine *m, const struct dk_device_config *cfg,
+		     struct dk_hw_dev **hw, struct platform_device **pdev);
+
 /**
  * dk_bench_report() - print the one line of a figure
  * @out: the stream (stdout under `dmakit bench`)

@@ -20,47 +20,6 @@
 
 #define MAP_LEN 4096
 
-struct dbg_dev {
-	struct dk_hw_dev hw;
-};
-
-static void dd_reset(struct dk_hw_dev *d)
-{
-	(void)d;
-}
-
-static uint64_t dd_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)size;
-	return 0;
-}
-
-static void dd_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
-		     unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)val;
-	(void)size;
-}
-
-static void dd_release(struct dk_hw_dev *d)
-{
-	free(d);
-}
-
-static const struct dk_hw_ops dbg_dev_ops = {
-	.name = "dk-debugbench",
-	.mmio_size = 4096,
-	.access_sizes = 4,
-	.reset = dd_reset,
-	.mmio_read = dd_read,
-	.mmio_write = dd_write,
-	.release = dd_release,
-};
-
 struct dbg_ctx {
 	struct device *dev;
 	void *buf;
@@ -105,7 +64,6 @@ static int map_4k_debug_run(const struct dk_bench *b, FILE *out)
 	struct dk_device_config dc;
 	struct platform_device *pdev;
 	struct dk_machine *m;
-	struct dbg_dev *dd;
 	struct page *pg;
 	struct dbg_ctx c;
 	int ret, leaks;
@@ -114,13 +72,8 @@ static int map_4k_debug_run(const struct dk_bench *b, FILE *out)
 	ret = dk_machine_create(NULL, &m);
 	if (ret)
 		return ret;
-	dd = calloc(1, sizeof(*dd));
-	if (!dd) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	dk_device_config_init(&dc);
-	ret = dk_hw_device_add(m, &dc, &dd->hw, &dbg_dev_ops, &pdev);
+	ret = dk_bench_dev_add(m, &dc, NULL, &pdev);
 	if (ret)
 		goto out;
 	c.dev = &pdev->dev;

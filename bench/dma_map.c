@@ -26,47 +26,6 @@
 
 #define MAP_LEN 4096
 
-struct map_dev {
-	struct dk_hw_dev hw;
-};
-
-static void md_reset(struct dk_hw_dev *d)
-{
-	(void)d;
-}
-
-static uint64_t md_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)size;
-	return 0;
-}
-
-static void md_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
-		     unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)val;
-	(void)size;
-}
-
-static void md_release(struct dk_hw_dev *d)
-{
-	free(d);
-}
-
-static const struct dk_hw_ops map_dev_ops = {
-	.name = "dk-mapbench",
-	.mmio_size = 4096,
-	.access_sizes = 4,
-	.reset = md_reset,
-	.mmio_read = md_read,
-	.mmio_write = md_write,
-	.release = md_release,
-};
-
 struct map_ctx {
 	struct dk_machine *m;
 	struct device *dev64, *dev32;
@@ -125,14 +84,11 @@ static int add_dev(struct dk_machine *m, unsigned int bits, u64 mask,
 {
 	struct dk_device_config dc;
 	struct platform_device *pdev;
-	struct map_dev *md = calloc(1, sizeof(*md));
 	int ret;
 
-	if (!md)
-		return -ENOMEM;
 	dk_device_config_init(&dc);
 	dc.dma_bits = bits;
-	ret = dk_hw_device_add(m, &dc, &md->hw, &map_dev_ops, &pdev);
+	ret = dk_bench_dev_add(m, &dc, NULL, &pdev);
 	if (ret)
 		return ret;
 	*out = &pdev->dev;

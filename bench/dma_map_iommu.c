@@ -25,47 +25,6 @@
 
 #define MAP_LEN 4096
 
-struct mi_dev {
-	struct dk_hw_dev hw;
-};
-
-static void mi_reset(struct dk_hw_dev *d)
-{
-	(void)d;
-}
-
-static uint64_t mi_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)size;
-	return 0;
-}
-
-static void mi_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
-		     unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)val;
-	(void)size;
-}
-
-static void mi_release(struct dk_hw_dev *d)
-{
-	free(d);
-}
-
-static const struct dk_hw_ops mi_dev_ops = {
-	.name = "dk-mapbench-iommu",
-	.mmio_size = 4096,
-	.access_sizes = 4,
-	.reset = mi_reset,
-	.mmio_read = mi_read,
-	.mmio_write = mi_write,
-	.release = mi_release,
-};
-
 struct mi_ctx {
 	struct dk_machine *m;
 	struct device *dev;
@@ -94,7 +53,6 @@ static int mi_setup(struct mi_ctx *c, bool lazy)
 	struct dk_device_config dc;
 	struct platform_device *pdev;
 	struct iommu_domain *d;
-	struct mi_dev *md;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -104,13 +62,8 @@ static int mi_setup(struct mi_ctx *c, bool lazy)
 	ret = dk_machine_create(&cfg, &c->m);
 	if (ret)
 		return ret;
-	md = calloc(1, sizeof(*md));
-	if (!md) {
-		ret = -ENOMEM;
-		goto err_destroy;
-	}
 	dk_device_config_init(&dc);
-	ret = dk_hw_device_add(c->m, &dc, &md->hw, &mi_dev_ops, &pdev);
+	ret = dk_bench_dev_add(c->m, &dc, NULL, &pdev);
 	if (ret)
 		goto err_destroy;
 	c->dev = &pdev->dev;

@@ -5,7 +5,7 @@
  * between the very same host addresses in the same run.
  *
  * The bench thread acts as the device (the path takes no lock); the device
- * is a register-less model placed only so the path has someone to count.
+ * is the benchmarks' register-less model (bench_dev.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,47 +16,6 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include "bench.h"
-
-struct bench_dev {
-	struct dk_hw_dev hw;
-};
-
-static void bd_reset(struct dk_hw_dev *d)
-{
-	(void)d;
-}
-
-static uint64_t bd_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)size;
-	return 0;
-}
-
-static void bd_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
-		     unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)val;
-	(void)size;
-}
-
-static void bd_release(struct dk_hw_dev *d)
-{
-	free(d);
-}
-
-static const struct dk_hw_ops bench_dev_ops = {
-	.name = "dk-benchdev",
-	.mmio_size = 4096,
-	.access_sizes = 4,
-	.reset = bd_reset,
-	.mmio_read = bd_read,
-	.mmio_write = bd_write,
-	.release = bd_release,
-};
 
 struct copy_ctx {
 	struct dk_hw_dev *dev;
@@ -90,7 +49,6 @@ static void copy_memcpy(void *p, uint64_t iters)
 
 static int copy_setup(struct copy_ctx *c, struct dk_machine **m, size_t len)
 {
-	struct bench_dev *bd;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -99,15 +57,9 @@ static int copy_setup(struct copy_ctx *c, struct dk_machine **m, size_t len)
 	ret = dk_machine_create(NULL, m);
 	if (ret)
 		return ret;
-	bd = calloc(1, sizeof(*bd));
-	if (!bd) {
-		ret = -ENOMEM;
-		goto err_destroy;
-	}
-	ret = dk_hw_device_add(*m, NULL, &bd->hw, &bench_dev_ops, NULL);
+	ret = dk_bench_dev_add(*m, NULL, &c->dev, NULL);
 	if (ret)
 		goto err_destroy;
-	c->dev = &bd->hw;
 	c->src_pg = alloc_pages(GFP_KERNEL, c->order);
 	c->dst_pg = alloc_pages(GFP_KERNEL, c->order);
 	if (!c->src_pg || !c->dst_pg) {

@@ -24,47 +24,6 @@
 
 #define BENCH_IOVA	0x10000000UL
 
-struct mu_dev {
-	struct dk_hw_dev hw;
-};
-
-static void mu_reset(struct dk_hw_dev *d)
-{
-	(void)d;
-}
-
-static uint64_t mu_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)size;
-	return 0;
-}
-
-static void mu_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
-		     unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)val;
-	(void)size;
-}
-
-static void mu_release(struct dk_hw_dev *d)
-{
-	free(d);
-}
-
-static const struct dk_hw_ops mu_ops = {
-	.name = "dk-benchdev",
-	.mmio_size = 4096,
-	.access_sizes = 4,
-	.reset = mu_reset,
-	.mmio_read = mu_read,
-	.mmio_write = mu_write,
-	.release = mu_release,
-};
-
 struct mu_ctx {
 	struct dk_machine *m;
 	struct iommu_domain *d;
@@ -91,7 +50,6 @@ static int mu_setup(struct mu_ctx *c, bool lazy)
 {
 	struct dk_machine_config cfg;
 	struct platform_device *pdev;
-	struct mu_dev *md;
 	int ret;
 
 	dk_machine_config_init(&cfg);
@@ -100,12 +58,7 @@ static int mu_setup(struct mu_ctx *c, bool lazy)
 	ret = dk_machine_create(&cfg, &c->m);
 	if (ret)
 		return ret;
-	md = calloc(1, sizeof(*md));
-	if (!md) {
-		ret = -ENOMEM;
-		goto err_destroy;
-	}
-	ret = dk_hw_device_add(c->m, NULL, &md->hw, &mu_ops, &pdev);
+	ret = dk_bench_dev_add(c->m, NULL, NULL, &pdev);
 	if (ret)
 		goto err_destroy;
 	c->d = iommu_get_dma_domain(&pdev->dev);

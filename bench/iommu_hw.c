@@ -35,47 +35,6 @@
 #define IOVA_DST	0x20000000ull
 #define IOVA_WALK	0x40000000ull
 
-struct ib_dev {
-	struct dk_hw_dev hw;
-};
-
-static void ib_reset(struct dk_hw_dev *d)
-{
-	(void)d;
-}
-
-static uint64_t ib_read(struct dk_hw_dev *d, uint64_t off, unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)size;
-	return 0;
-}
-
-static void ib_write(struct dk_hw_dev *d, uint64_t off, uint64_t val,
-		     unsigned int size)
-{
-	(void)d;
-	(void)off;
-	(void)val;
-	(void)size;
-}
-
-static void ib_release(struct dk_hw_dev *d)
-{
-	free(d);
-}
-
-static const struct dk_hw_ops ib_ops = {
-	.name = "dk-iommu-benchdev",
-	.mmio_size = 4096,
-	.access_sizes = 4,
-	.reset = ib_reset,
-	.mmio_read = ib_read,
-	.mmio_write = ib_write,
-	.release = ib_release,
-};
-
 struct ib {
 	struct dk_machine *m;
 	struct dk_hw_dev *dev;
@@ -91,7 +50,6 @@ struct ib {
 
 static int ib_setup(struct ib *b)
 {
-	struct ib_dev *d;
 	int ret;
 
 	memset(b, 0, sizeof(*b));
@@ -101,15 +59,9 @@ static int ib_setup(struct ib *b)
 	ret = dk__iommu_hw_add(b->m);
 	if (ret)
 		goto err_destroy;
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		ret = -ENOMEM;
-		goto err_destroy;
-	}
-	ret = dk_hw_device_add(b->m, NULL, &d->hw, &ib_ops, NULL);
+	ret = dk_bench_dev_add(b->m, NULL, &b->dev, NULL);
 	if (ret)
 		goto err_destroy;
-	b->dev = &d->hw;
 	ret = iot_init(&b->t, b->m);
 	if (ret)
 		goto err_tables;
