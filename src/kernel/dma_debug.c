@@ -817,6 +817,16 @@ static inline void check_present(const struct dbg_state *st,
 
 /* ---- the hooks ----------------------------------------------------------- */
 
+/* A reference entry for a lookup or an insert: the fields every hook sets. */
+static inline void ref_init(struct dbg_entry *ref, struct device *dev,
+			    dma_addr_t dma_addr, u64 size)
+{
+	memset(ref, 0, sizeof(*ref));
+	ref->dev = dev;
+	ref->dma_addr = dma_addr;
+	ref->size = size;
+}
+
 static void hook_map_single(struct device *dev, const void *addr, size_t len,
 			    const void *caller)
 {
@@ -908,10 +918,7 @@ static void hook_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 
 	if (!st)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.dev = dev;
-	ref.dma_addr = addr;
-	ref.size = size;
+	ref_init(&ref, dev, addr, size);
 	ref.type = single ? T_SINGLE : T_PAGE;
 	ref.dir = (u8)dir;
 	check_unmap(st, &ref, caller, true);
@@ -933,10 +940,7 @@ static void hook_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 	for_each_sg(sg, s, mapped_ents, i) {
 		struct dbg_entry ref;
 
-		memset(&ref, 0, sizeof(ref));
-		ref.dev = dev;
-		ref.dma_addr = sg_dma_address(s);
-		ref.size = sg_dma_len(s);
+		ref_init(&ref, dev, sg_dma_address(s), sg_dma_len(s));
 		ref.paddr = page_to_phys(sg_page(s)) + s->offset;
 		ref.caller = caller;
 		ref.sg_call_ents = nents;
@@ -964,10 +968,7 @@ static void hook_unmap_sg(struct device *dev, struct scatterlist *sg,
 
 		if (mapped && i >= mapped)
 			break;
-		memset(&ref, 0, sizeof(ref));
-		ref.dev = dev;
-		ref.dma_addr = sg_dma_address(s);
-		ref.size = sg_dma_len(s);
+		ref_init(&ref, dev, sg_dma_address(s), sg_dma_len(s));
 		ref.sg_call_ents = nelems;
 		ref.type = T_SG;
 		ref.dir = (u8)dir;
@@ -986,10 +987,7 @@ static void hook_alloc_coherent(struct device *dev, size_t size,
 
 	if (!st || !virt || dma_addr == DMA_MAPPING_ERROR)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.dev = dev;
-	ref.dma_addr = dma_addr;
-	ref.size = size;
+	ref_init(&ref, dev, dma_addr, size);
 	ref.paddr = virt_to_phys(virt);
 	ref.cpu_addr = virt;
 	ref.caller = caller;
@@ -1007,10 +1005,7 @@ static void hook_free_coherent(struct device *dev, size_t size, void *virt,
 
 	if (!st)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.dev = dev;
-	ref.dma_addr = addr;
-	ref.size = size;
+	ref_init(&ref, dev, addr, size);
 	ref.cpu_addr = virt;
 	ref.type = T_COHERENT;
 	ref.dir = DMA_BIDIRECTIONAL;
@@ -1026,10 +1021,7 @@ static void hook_map_resource(struct device *dev, phys_addr_t addr,
 
 	if (!st || dma_addr == DMA_MAPPING_ERROR)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.dev = dev;
-	ref.dma_addr = dma_addr;
-	ref.size = size;
+	ref_init(&ref, dev, dma_addr, size);
 	ref.paddr = addr;
 	ref.caller = caller;
 	ref.type = T_RESOURCE;
@@ -1052,10 +1044,7 @@ static void hook_unmap_resource(struct device *dev, dma_addr_t dma_addr,
 
 	if (!st)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.dev = dev;
-	ref.dma_addr = dma_addr;
-	ref.size = size;
+	ref_init(&ref, dev, dma_addr, size);
 	ref.type = T_RESOURCE;
 	ref.dir = (u8)dir;
 	check_unmap(st, &ref, caller, true);
@@ -1069,10 +1058,7 @@ static void sync_single(struct device *dev, dma_addr_t addr, size_t size,
 
 	if (!st)
 		return;
-	memset(&ref, 0, sizeof(ref));
-	ref.dev = dev;
-	ref.dma_addr = addr;
-	ref.size = size;
+	ref_init(&ref, dev, addr, size);
 	ref.type = T_SINGLE;
 	ref.dir = (u8)dir;
 	check_sync(st, &ref, to_cpu, caller, true);
@@ -1106,10 +1092,7 @@ static void sync_sg(struct device *dev, struct scatterlist *sg, int nelems,
 
 		if (mapped && i >= mapped)
 			break;
-		memset(&ref, 0, sizeof(ref));
-		ref.dev = dev;
-		ref.dma_addr = sg_dma_address(s);
-		ref.size = sg_dma_len(s);
+		ref_init(&ref, dev, sg_dma_address(s), sg_dma_len(s));
 		ref.sg_call_ents = nelems;
 		ref.type = T_SG;
 		ref.dir = (u8)dir;
