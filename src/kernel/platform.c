@@ -25,6 +25,7 @@ struct dk_pdev {
 	struct platform_device pdev;
 	struct list_head node;
 	struct dk_hw_dev *hw;	/* for counters only: drivers never see it */
+	bool deferred;		/* last probe said -EPROBE_DEFER */
 	struct resource res[1 + 64];
 	char name[32];
 	char model[32];
@@ -55,19 +56,67 @@ static bool match(const struct platform_driver *drv,
 	return !strcmp(drv->driver.name, pdev->name);
 }
 
-/* Caller holds bus->lock. */
-static void probe_one(struct platform_driver *drv, struct dk_pdev *d)
+/* Caller holds bus->lock. Return: true if @drv bound to @d. */
+static bool probe_one(struct platform_driver *drv, struct dk_pdev *d)
 {
 	struct device *dev = &d->pdev.dev;
 	int ret;
 
 	dev->driver = &drv->driver;
 	ret = drv->probe(&d->pdev);
+	d->deferred = ret == -EPROBE_DEFER;
 	if (ret) {
-		dev_err(dev, "probe failed with error %d\n", ret);
+		if (d->deferred)
+			dev_info(dev, "probe deferred; retried when another driver binds\n");
+		else
+			dev_err(dev, "probe failed with error %d\n", ret);
 		dev->driver = NULL;
 		dev->driver_data = NULL;
+		return false;
 	}
+	return true;
+}
+
+/* Caller holds bus->lock. The driver registered for @d's name, if any. */
+static struct platform_driver *driver_for(struct dk_platform_bus *bus,
+					  struct dk_pdev *d)
+{
+	for (unsigned int i = 0; i < bus->nr_drivers; i++)
+		if (match(bus->drivers[i], &d->pdev))
+			return bus->drivers[i];
+	return NULL;
+}
+
+/*
+ * A driver just bound: what it provides (a DMA channel, an IOMMU) may be
+ * what a deferred probe waited for. Retry them, as Linux's deferred-probe
+ * list does, until a pass binds nothing more. Caller holds bus->lock.
+ */
+static void retry_deferred(struct dk_platform_bus *bus)
+{
+	bool progress = true;
+	struct dk_pdev *d;
+
+	while (progress) {
+		progress = false;
+		list_for_each_entry(d, &bus->devices, node) {
+			struct platform_driver *drv;
+
+			if (!d->deferred || d->pdev.dev.driver)
+				continue;
+			drv = driver_for(bus, d);
+			if (drv && probe_one(drv, d))
+				progress = true;
+		}
+	}
+}
+
+/* Caller holds bus->lock: probe @d with @drv, then retry deferred ones. */
+static void bind(struct dk_platform_bus *bus, struct platform_driver *drv,
+		 struct dk_pdev *d)
+{
+	if (probe_one(drv, d))
+		retry_deferred(bus);
 }
 
 /* Caller holds bus->lock. */
@@ -130,12 +179,8 @@ int dk__bus_add_device(struct dk_machine *m, struct dk_hw_dev *hw,
 	list_add_tail(&d->node, &bus->devices);
 	/* As a bus notifier would: the IOMMU core sees it before any driver. */
 	dk__iommu_probe_device(dev);
-	for (i = 0; i < bus->nr_drivers; i++) {
-		if (match(bus->drivers[i], &d->pdev)) {
-			probe_one(bus->drivers[i], d);
-			break;
-		}
-	}
+	if (driver_for(bus, d))
+		bind(bus, driver_for(bus, d), d);
 	mutex_unlock(&bus->lock);
 	if (out)
 		*out = &d->pdev;
@@ -179,7 +224,7 @@ int platform_driver_register(struct platform_driver *drv)
 	bus->drivers[bus->nr_drivers++] = drv;
 	list_for_each_entry(d, &bus->devices, node)
 		if (!d->pdev.dev.driver && match(drv, &d->pdev))
-			probe_one(drv, d);
+			bind(bus, drv, d);
 	mutex_unlock(&bus->lock);
 	return 0;
 }

@@ -182,6 +182,55 @@ static void dev_printk_names_driver_and_device(void **state)
 	assert_log_count("dk-tmodel dk-tmodel0: value 42", 1);
 }
 
+static bool provider_bound;
+
+static int consumer_probe(struct platform_device *pdev)
+{
+	(void)pdev;
+	probes++;
+	return provider_bound ? 0 : -EPROBE_DEFER;
+}
+
+static int provider_probe(struct platform_device *pdev)
+{
+	(void)pdev;
+	provider_bound = true;
+	return 0;
+}
+
+static struct platform_driver consumer = {
+	.probe = consumer_probe,
+	.driver = { .name = "dk-tmodel" },
+};
+
+static struct platform_driver provider = {
+	.probe = provider_probe,
+	.driver = { .name = "dk-tmodel-nt" },
+};
+
+static void deferred_probe_is_retried(void **state)
+{
+	struct platform_device *c, *p;
+
+	(void)state;
+	provider_bound = false;
+	assert_int_equal(tmodel_add(m, NULL, &tmodel_ops, NULL, &c), 0);
+	assert_int_equal(platform_driver_register(&consumer), 0);
+	assert_int_equal(probes, 1);
+	assert_null(c->dev.driver);
+	assert_log_count("probe deferred", 1);
+	/* The provider binds: the consumer is probed again, and binds. */
+	assert_int_equal(tmodel_add(m, NULL, &tmodel_nothread_ops, NULL, &p),
+			 0);
+	assert_int_equal(platform_driver_register(&provider), 0);
+	assert_non_null(p->dev.driver);
+	assert_int_equal(probes, 2);
+	assert_ptr_equal(c->dev.driver, &consumer.driver);
+	assert_log_count("probe failed", 0);
+	platform_driver_unregister(&consumer);
+	platform_driver_unregister(&provider);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -197,6 +246,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			dev_printk_names_driver_and_device, setup, teardown),
+		cmocka_unit_test_setup_teardown(deferred_probe_is_retried,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

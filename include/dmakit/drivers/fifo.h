@@ -9,9 +9,8 @@
  * dma_request_chan() and configures them for the FIFO's data registers
  * (8-byte accesses, bursts of DK_FIFO_BURST_BYTES). While the controller
  * has no registered dma_device (its driver, built in, was unregistered),
- * probe fails with -EPROBE_DEFER and the device stays unbound: the
- * platform bus here does not retry deferred probes, so register this
- * driver again once the controller is back.
+ * probe fails with -EPROBE_DEFER and the device stays unbound until the
+ * controller's driver binds again: the platform bus then retries it.
  *
  * Data moves only by DMA, through the controller: receive pops the RX
  * stream (byte i is dk_fifo_pattern(i, rx_seed), section 4 of
