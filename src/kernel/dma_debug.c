@@ -953,8 +953,17 @@ static void hook_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 	}
 }
 
-static void hook_unmap_sg(struct device *dev, struct scatterlist *sg,
-			  int nelems, int dir, const void *caller)
+/*
+ * Check each mapped segment of an sg list with @check (unmap or sync). An
+ * unknown list is reported once, not per segment: after the first failure
+ * on a list dma-debug does not know, the walk stops.
+ */
+static void sg_walk(struct device *dev, struct scatterlist *sg, int nelems,
+		    int dir, bool (*check)(struct dbg_state *st,
+					   const struct dbg_entry *ref,
+					   bool to_cpu, const void *caller,
+					   bool first_of_call),
+		    bool to_cpu, const void *caller)
 {
 	struct dbg_state *st = dbg_get();
 	struct scatterlist *s;
@@ -972,10 +981,22 @@ static void hook_unmap_sg(struct device *dev, struct scatterlist *sg,
 		ref.sg_call_ents = nelems;
 		ref.type = T_SG;
 		ref.dir = (u8)dir;
-		/* An unknown list is reported once, not per segment. */
-		if (!check_unmap(st, &ref, caller, i == 0) && !mapped)
+		if (!check(st, &ref, to_cpu, caller, i == 0) && !mapped)
 			break;
 	}
+}
+
+static bool unmap_check(struct dbg_state *st, const struct dbg_entry *ref,
+			bool to_cpu, const void *caller, bool first_of_call)
+{
+	(void)to_cpu;
+	return check_unmap(st, ref, caller, first_of_call);
+}
+
+static void hook_unmap_sg(struct device *dev, struct scatterlist *sg,
+			  int nelems, int dir, const void *caller)
+{
+	sg_walk(dev, sg, nelems, dir, unmap_check, false, caller);
 }
 
 static void hook_alloc_coherent(struct device *dev, size_t size,
@@ -1080,25 +1101,7 @@ static void hook_sync_single_for_device(struct device *dev, dma_addr_t addr,
 static void sync_sg(struct device *dev, struct scatterlist *sg, int nelems,
 		    int dir, bool to_cpu, const void *caller)
 {
-	struct dbg_state *st = dbg_get();
-	struct scatterlist *s;
-	int i, mapped;
-
-	if (!st)
-		return;
-	mapped = sg_mapped_ents(st, dev, sg);
-	for_each_sg(sg, s, nelems, i) {
-		struct dbg_entry ref;
-
-		if (mapped && i >= mapped)
-			break;
-		ref_init(&ref, dev, sg_dma_address(s), sg_dma_len(s));
-		ref.sg_call_ents = nelems;
-		ref.type = T_SG;
-		ref.dir = (u8)dir;
-		if (!check_sync(st, &ref, to_cpu, caller, i == 0) && !mapped)
-			break;
-	}
+	sg_walk(dev, sg, nelems, dir, check_sync, to_cpu, caller);
 }
 
 static void hook_sync_sg_for_cpu(struct device *dev, struct scatterlist *sg,
