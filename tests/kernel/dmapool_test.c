@@ -22,17 +22,9 @@ static struct device *dev;
 
 static int setup(void **state)
 {
-	struct platform_device *pdev;
-	int ret;
-
 	(void)state;
-	dk_test_log_capture();
-	ret = dk_machine_create(NULL, &m);
-	if (ret)
-		return ret;
-	ret = tmodel_add(m, NULL, &tmodel_nothread_ops, &tm, &pdev);
-	dev = ret ? NULL : &pdev->dev;
-	return ret;
+	m = tmodel_machine_up(NULL, &tm, &dev);
+	return m ? 0 : -1;
 }
 
 static int teardown(void **state)

@@ -30,22 +30,15 @@ static struct device *dev;
 static int setup(void **state)
 {
 	struct dk_machine_config cfg;
-	struct platform_device *pdev;
-	int ret;
 
 	(void)state;
-	dk_test_log_capture();
 	dk_machine_config_init(&cfg);
 	cfg.dma.force_bounce = true;
 	cfg.dma.swiotlb_size = POOL_BYTES;
 	cfg.dma.swiotlb_areas = 2;
-	ret = dk_machine_create(&cfg, &m);
-	if (ret)
-		return ret;
-	ret = tmodel_add(m, NULL, &tmodel_nothread_ops, &tm, &pdev);
-	if (ret)
-		return ret;
-	dev = &pdev->dev;
+	m = tmodel_machine_up(&cfg, &tm, &dev);
+	if (!m)
+		return -1;
 	return dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
 }
 

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <dmakit/log.h>
+#include <linux/platform_device.h>
+#include "dk_test.h"
 #include "tmodel.h"
 
 static struct tmodel *to_tm(struct dk_hw_dev *d)
@@ -95,6 +97,22 @@ const struct dk_hw_ops tmodel_nothread_ops = {
 	.mmio_write = tm_write,
 	.release = tm_release,
 };
+
+struct dk_machine *tmodel_machine_up(const struct dk_machine_config *cfg,
+				     struct tmodel **tm, struct device **dev)
+{
+	struct platform_device *pdev;
+	struct dk_machine *m = dk_test_machine_up(cfg);
+
+	if (!m)
+		return NULL;
+	if (tmodel_add(m, NULL, &tmodel_nothread_ops, tm, &pdev)) {
+		dk_test_machine_down(m);
+		return NULL;
+	}
+	*dev = &pdev->dev;
+	return m;
+}
 
 int tmodel_add(struct dk_machine *m, const struct dk_device_config *cfg,
 	       const struct dk_hw_ops *ops, struct tmodel **out_model,

@@ -36,4 +36,13 @@ int tmodel_add(struct dk_machine *m, const struct dk_device_config *cfg,
 	       const struct dk_hw_ops *ops, struct tmodel **out_model,
 	       struct platform_device **out_pdev);
 
+/*
+ * Capture the log, create a machine (@cfg NULL: the default one) and add
+ * one tmodel_nothread_ops model; NULL on failure. *@tm and *@dev receive
+ * the model and its struct device. Tear down with dk_test_machine_down().
+ */
+struct device;
+struct dk_machine *tmodel_machine_up(const struct dk_machine_config *cfg,
+				     struct tmodel **tm, struct device **dev);
+
 #endif
