@@ -171,6 +171,21 @@ int dk_bench_dev_add(struct dk_machine *m, const struct dk_device_config *cfg,
 		     struct dk_hw_dev **hw, struct platform_device **pdev);
 
 /**
+ * dk_bench_iommu_up() - a machine with an IOMMU and one bench device in
+ * its default DMA domain (DMA_FQ when @lazy), DMA masks set to 64 bits
+ * @lazy: lazy (flush-queued) invalidation instead of strict
+ * @m: receives the machine
+ * @dev: receives the device
+ * @domain: receives its domain (may be NULL)
+ *
+ * Return: 0, or -errno with nothing left behind.
+ */
+struct iommu_domain;
+struct device;
+int dk_bench_iommu_up(bool lazy, struct dk_machine **m, struct device **dev,
+		      struct iommu_domain **domain);
+
+/**
  * dk_bench_report() - print the one line of a figure
  * @out: the stream (stdout under `dmakit bench`)
  * @name: the figure's name

@@ -49,32 +49,12 @@ static void map_iommu(void *p, uint64_t iters)
 
 static int mi_setup(struct mi_ctx *c, bool lazy)
 {
-	struct dk_machine_config cfg;
-	struct dk_device_config dc;
-	struct platform_device *pdev;
-	struct iommu_domain *d;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	dk_machine_config_init(&cfg);
-	cfg.iommu.present = true;
-	cfg.iommu.lazy = lazy;
-	ret = dk_machine_create(&cfg, &c->m);
+	ret = dk_bench_iommu_up(lazy, &c->m, &c->dev, NULL);
 	if (ret)
 		return ret;
-	dk_device_config_init(&dc);
-	ret = dk_bench_dev_add(c->m, &dc, NULL, &pdev);
-	if (ret)
-		goto err_destroy;
-	c->dev = &pdev->dev;
-	ret = dma_set_mask_and_coherent(c->dev, DMA_BIT_MASK(64));
-	if (ret)
-		goto err_destroy;
-	d = iommu_get_dma_domain(c->dev);
-	if (!d || d->type != (lazy ? IOMMU_DOMAIN_DMA_FQ : IOMMU_DOMAIN_DMA)) {
-		ret = -ENODEV;
-		goto err_destroy;
-	}
 	c->pg = alloc_pages(GFP_KERNEL, 0);
 	if (!c->pg) {
 		ret = -ENOMEM;

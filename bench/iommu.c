@@ -48,27 +48,12 @@ static void map_unmap(void *p, uint64_t iters)
 
 static int mu_setup(struct mu_ctx *c, bool lazy)
 {
-	struct dk_machine_config cfg;
-	struct platform_device *pdev;
+	struct device *dev;
 	int ret;
 
-	dk_machine_config_init(&cfg);
-	cfg.iommu.present = true;
-	cfg.iommu.lazy = lazy;
-	ret = dk_machine_create(&cfg, &c->m);
+	ret = dk_bench_iommu_up(lazy, &c->m, &dev, &c->d);
 	if (ret)
 		return ret;
-	ret = dk_bench_dev_add(c->m, NULL, NULL, &pdev);
-	if (ret)
-		goto err_destroy;
-	c->d = iommu_get_dma_domain(&pdev->dev);
-	if (!c->d || c->d->type != (lazy ? IOMMU_DOMAIN_DMA_FQ :
-					   IOMMU_DOMAIN_DMA)) {
-		fprintf(stderr, "iommu bench: no %s default domain\n",
-			lazy ? "DMA-FQ" : "DMA");
-		ret = -ENODEV;
-		goto err_destroy;
-	}
 	c->pg = alloc_pages(GFP_KERNEL, 1);
 	if (!c->pg) {
 		ret = -ENOMEM;
