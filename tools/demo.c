@@ -132,7 +132,7 @@ static int step_machine(struct demo *d)
 	d->cfg.iommu.default_domain = DK_IOMMU_DEFAULT_IDENTITY;
 	say("dk_machine_create() builds a virtual machine: simulated RAM, an MMIO\n"
 	    "bus, an interrupt controller, an IOMMU, and the kernel's threads\n"
-	    "(hard IRQ, tasklets, workqueue). Its physical address map:\n");
+	    "(hard IRQ, softirq, workqueue). Its physical address map:\n");
 	for (unsigned int i = 0; i < d->cfg.nr_ram; i++) {
 		const struct dk_ram_region_config *r = &d->cfg.ram[i];
 
@@ -1156,9 +1156,11 @@ static int step_dmaengine(struct demo *d)
 	    "   arithmetic (result 0x%016" PRIx64 ") while the controller moved\n"
 	    "   %u KiB by itself.\n", loops, sum, DEMO_DMA_LEN >> 10);
 	say("9. The callback fired %.1f us after issue_pending, on thread \"%s\"\n"
-	    "   (the softirq/tasklet thread: the interrupt handler completed the\n"
-	    "   cookie and scheduled the tasklet, which called us), when the CPU\n"
-	    "   had done %" PRIu64 " iterations.\n",
+	    "   in tasklet context: the interrupt handler completed the cookie\n"
+	    "   and scheduled the tasklet, which ran as the interrupt returned\n"
+	    "   (on the hard-IRQ thread, as Linux runs softirqs at irq exit; the\n"
+	    "   softirq thread takes what is left over), when the CPU had done\n"
+	    "   %" PRIu64 " iterations.\n",
 	    (double)(__atomic_load_n(&demo_dma_cb.at_ns, __ATOMIC_RELAXED) -
 		     t0) / 1000.0, demo_dma_cb.thread,
 	    __atomic_load_n(&demo_dma_cb.cpu_loops, __ATOMIC_RELAXED));

@@ -31,6 +31,13 @@ int dk__slab_exit(struct dk_machine *m);
 /* Hard-IRQ thread and request_irq (kernel/irq.c). */
 int dk__irq_init(struct dk_machine *m);
 int dk__irq_exit(struct dk_machine *m);
+/*
+ * Call @hook on the hard-IRQ thread after each interrupt (end-of-interrupt
+ * written), as Linux's irq_exit(). NULL removes it and returns only once
+ * the thread is out of the old hook.
+ */
+void dk__irq_set_exit_hook(struct dk_machine *m,
+			   void (*hook)(struct dk_machine *m));
 
 /* Tasklets and timers: the softirq thread (kernel/softirq.c). */
 int dk__softirq_init(struct dk_machine *m);

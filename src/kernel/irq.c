@@ -5,7 +5,9 @@
  *
  * The hard-IRQ thread acknowledges the next deliverable vector at the
  * interrupt controller (hw/intc.c), runs every action of that vector in
- * hard-IRQ context, then writes end-of-interrupt. A vector delivered while
+ * hard-IRQ context, then writes end-of-interrupt, then calls the exit hook
+ * (the softirq layer runs pending tasklets there, as Linux's irq_exit()
+ * does). A vector delivered while
  * its line is disabled (disable_irq raced with the acknowledge) is latched
  * again and delivered when the line is enabled, as Linux's edge flow does.
  *
@@ -18,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <linux/interrupt.h>
@@ -52,6 +55,8 @@ struct dk_irq_state {
 	struct irq_desc *desc;
 	pthread_t thread;
 	unsigned long thread_id;	/* the hard-IRQ thread; set at init */
+	void (*exit_hook)(struct dk_machine *m);	/* atomic */
+	int in_exit_hook;		/* atomic: the thread is in it */
 };
 
 static struct dk_irq_state *irq_state(const char *fn, unsigned int irq)
@@ -151,11 +156,34 @@ static void *hardirq_main(void *arg)
 	unsigned int irq;
 
 	while ((irq = dk__intc_ack(m)) != 0) {
+		void (*hook)(struct dk_machine *m);
+
 		if (irq < st->nr)
 			irq_handle(st, irq);
 		dk__intc_eoi(m, irq);
+		/* seq_cst: dk__irq_set_exit_hook() sees us or we see NULL. */
+		__atomic_store_n(&st->in_exit_hook, 1, __ATOMIC_SEQ_CST);
+		hook = __atomic_load_n(&st->exit_hook, __ATOMIC_SEQ_CST);
+		if (hook)
+			hook(m);
+		__atomic_store_n(&st->in_exit_hook, 0, __ATOMIC_RELEASE);
 	}
 	return NULL;
+}
+
+void dk__irq_set_exit_hook(struct dk_machine *m,
+			   void (*hook)(struct dk_machine *m))
+{
+	struct dk_irq_state *st = m->irq;
+
+	if (!st)
+		return;
+	__atomic_store_n(&st->exit_hook, hook, __ATOMIC_SEQ_CST);
+	if (hook)
+		return;
+	/* Bounded: the hook has a time budget. */
+	while (__atomic_load_n(&st->in_exit_hook, __ATOMIC_ACQUIRE))
+		sched_yield();
 }
 
 int dk__irq_init(struct dk_machine *m)

@@ -2,18 +2,26 @@
 /*
  * softirq.c - the softirq thread: tasklets and timers.
  *
- * One thread per machine runs, in softirq context, high-priority tasklets,
- * then due timers, then normal tasklets, one item at a time so that a newly
- * queued high-priority tasklet or a newly due timer goes next. It sleeps
- * until the earliest timer expiry (real-time clock) or until woken by a
- * schedule, a timer change, or dk_clock_advance() (manual clock), which
- * returns only once every timer that became due has run.
+ * Softirq items run in softirq context in this order: high-priority
+ * tasklets, then due timers, then normal tasklets, one item at a time so
+ * that a newly queued high-priority tasklet or a newly due timer goes next.
+ * Two threads run them, never at once: as Linux's irq_exit(), the hard-IRQ
+ * thread runs what is pending after each interrupt (within a 2 ms budget,
+ * like __do_softirq()), and the softirq thread (Linux's ksoftirqd) runs
+ * the rest: what is scheduled outside hard-IRQ context, what the budget
+ * left over, timers that fall due. A tasklet scheduled from a hard-IRQ
+ * handler therefore costs no wake-up. The softirq thread sleeps until the
+ * earliest timer expiry (real-time clock) or until woken by a schedule
+ * outside hard-IRQ context, a timer change, or dk_clock_advance() (manual
+ * clock), which returns only once every timer that became due has run.
  *
  * A tasklet's SCHED bit is cleared just before it runs, so a schedule from
- * its own callback queues it again; there is one thread, so it never runs
- * concurrently with itself. The thread remembers which tasklet and timer
- * run (by pointer) and never touches a timer after its callback returned
- * (the callback may free it).
+ * its own callback queues it again; one item runs at a time (running_*
+ * non-NULL while it does, and neither thread picks another meanwhile), so
+ * it never runs concurrently with itself, and callbacks run in queue
+ * order. The runner remembers which tasklet and timer run (by pointer) and
+ * never touches a timer after its callback returned (the callback may free
+ * it).
  *
  * LOCKING: sirq->lock protects the queues, the timer list, the tasklets'
  * state and the timers' entry and dk_state (written with atomic stores for
@@ -52,7 +60,6 @@ struct dk_softirq {
 	uint64_t moved_done;		/* requests fully served */
 	bool stopping;
 	pthread_t thread;
-	unsigned long thread_id;
 };
 
 static struct dk_softirq *sirq_get(const char *fn)
@@ -66,9 +73,21 @@ static struct dk_softirq *sirq_get(const char *fn)
 	return m->softirq;
 }
 
+/* This thread is running a softirq item (tasklet or timer callback). */
+static __thread bool tls_in_item __attribute__((tls_model("initial-exec")));
+/* This thread is the hard-IRQ thread: it runs pending items on irq exit. */
+static __thread bool tls_irq_exit __attribute__((tls_model("initial-exec")));
+
 static bool sirq_on_thread(const struct dk_softirq *s)
 {
-	return (unsigned long)pthread_self() == s->thread_id;
+	(void)s;
+	return tls_in_item;
+}
+
+/* An item runs (on either thread): no other may start. */
+static bool sirq_item_running(const struct dk_softirq *s)
+{
+	return s->running_tasklet || s->running_timer;
 }
 
 static uint64_t jiffies_ns(unsigned long j)
@@ -94,10 +113,12 @@ static void tasklet_run(struct dk_softirq *s, struct tasklet_struct *t)
 
 	dk__trace_cpu(DK_EV_TASKLET_BEGIN, (uintptr_t)fn, 0, 0);
 	dk__context_enter(DK_CTX_SOFTIRQ);
+	tls_in_item = true;
 	if (t->use_callback)
 		t->callback(t);
 	else
 		t->func(t->data);
+	tls_in_item = false;
 	dk__context_exit(DK_CTX_SOFTIRQ);
 	dk__trace_cpu(DK_EV_TASKLET_END, (uintptr_t)fn, 0, 0);
 
@@ -133,7 +154,9 @@ static void timer_run(struct dk_softirq *s, struct timer_list *t)
 
 	dk__trace_cpu(DK_EV_TASKLET_BEGIN, (uintptr_t)fn, 1, 0);
 	dk__context_enter(DK_CTX_SOFTIRQ);
+	tls_in_item = true;
 	fn(t);		/* may free t */
+	tls_in_item = false;
 	dk__context_exit(DK_CTX_SOFTIRQ);
 	dk__trace_cpu(DK_EV_TASKLET_END, (uintptr_t)fn, 1, 0);
 
@@ -161,6 +184,11 @@ static void *softirq_main(void *arg)
 	while (!s->stopping) {
 		struct timer_list *first;
 
+		if (sirq_item_running(s)) {
+			/* The hard-IRQ thread's irq exit: wait for its item. */
+			pthread_cond_wait(&s->done, &s->lock);
+			continue;
+		}
 		moved = s->moved;
 		if (!list_empty(&s->hi)) {
 			tasklet_next(s, &s->hi);
@@ -194,6 +222,52 @@ static void *softirq_main(void *arg)
 	return NULL;
 }
 
+/* Run the next pending item, in the thread's order; false if none. */
+static bool sirq_run_next(struct dk_softirq *s)
+{
+	struct timer_list *first;
+
+	if (!list_empty(&s->hi)) {
+		tasklet_next(s, &s->hi);
+		return true;
+	}
+	first = timer_first(s);
+	if (timer_due(first)) {
+		timer_run(s, first);
+		return true;
+	}
+	if (!list_empty(&s->normal)) {
+		tasklet_next(s, &s->normal);
+		return true;
+	}
+	return false;
+}
+
+#define IRQ_EXIT_BUDGET_NS	2000000ull	/* as Linux's MAX_SOFTIRQ_TIME */
+
+/*
+ * The hard-IRQ thread's irq exit: run what is pending unless the softirq
+ * thread is running an item (it then takes the rest itself, as it checks
+ * the queues before it sleeps); what the budget leaves goes to the thread.
+ */
+static void softirq_irq_exit(struct dk_machine *m)
+{
+	struct dk_softirq *s = m->softirq;
+	uint64_t end = dk__host_ns() + IRQ_EXIT_BUDGET_NS;
+
+	tls_irq_exit = true;
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping && !sirq_item_running(s)) {
+		if (dk__host_ns() >= end) {
+			dk__cond_signal_polled(&s->wake, &s->wakes, false);
+			break;
+		}
+		if (!sirq_run_next(s))
+			break;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 int dk__softirq_init(struct dk_machine *m)
 {
 	struct dk_softirq *s = calloc(1, sizeof(*s));
@@ -219,8 +293,7 @@ int dk__softirq_init(struct dk_machine *m)
 		free(s);
 		return ret;
 	}
-	/* Read by callbacks only, which start after a later lock handoff. */
-	s->thread_id = (unsigned long)s->thread;
+	dk__irq_set_exit_hook(m, softirq_irq_exit);
 	return 0;
 }
 
@@ -249,6 +322,7 @@ int dk__softirq_exit(struct dk_machine *m)
 
 	if (!s)
 		return 0;
+	dk__irq_set_exit_hook(m, NULL);
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	pthread_mutex_unlock(&s->lock);
@@ -329,7 +403,9 @@ static void tasklet_queue(struct tasklet_struct *t, bool hi, const char *fn)
 	if (!(t->state & TL_SCHED)) {
 		t->state |= TL_SCHED | TL_QUEUED | (hi ? TL_HI : 0);
 		list_add_tail(&t->dk_node, hi ? &s->hi : &s->normal);
-		dk__cond_signal_polled(&s->wake, &s->wakes, false);
+		/* From a hard-IRQ handler the irq exit runs it: no wake-up. */
+		if (!(tls_irq_exit && dk_in_hardirq()))
+			dk__cond_signal_polled(&s->wake, &s->wakes, false);
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -347,7 +423,7 @@ void tasklet_hi_schedule(struct tasklet_struct *t)
 void tasklet_kill(struct tasklet_struct *t)
 {
 	struct dk_softirq *s = sirq_get("tasklet_kill");
-	bool self;
+	bool self, held;
 
 	if (!s)
 		return;
@@ -356,20 +432,29 @@ void tasklet_kill(struct tasklet_struct *t)
 		pr_notice("Attempt to kill tasklet %p from softirq context\n",
 			  (void *)t);
 	pthread_mutex_lock(&s->lock);
-	/* Let a queued tasklet run once; drop a parked (disabled) one. */
+	/*
+	 * Let a queued tasklet run once; drop a parked (disabled) one. SCHED
+	 * without QUEUED is another tasklet_kill()'s hold (below): from the
+	 * tasklet itself there is then nothing to unlink.
+	 */
 	while (t->state & TL_SCHED) {
 		if ((t->state & TL_PARKED) || self) {
-			list_del(&t->dk_node);
-			t->state &= ~(TL_SCHED | TL_PARKED | TL_HI | TL_QUEUED);
+			if (t->state & TL_QUEUED) {
+				list_del(&t->dk_node);
+				t->state &= ~(TL_SCHED | TL_PARKED | TL_HI |
+					      TL_QUEUED);
+			}
 			break;
 		}
 		pthread_cond_wait(&s->done, &s->lock);
 	}
 	/* Hold SCHED so that a self-reschedule during the wait is a no-op. */
+	held = t->state & TL_SCHED;
 	t->state |= TL_SCHED;
 	while (s->running_tasklet == t && !self)
 		pthread_cond_wait(&s->done, &s->lock);
-	t->state &= ~TL_SCHED;
+	if (!held)
+		t->state &= ~TL_SCHED;
 	pthread_mutex_unlock(&s->lock);
 }
 

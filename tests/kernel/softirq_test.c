@@ -5,12 +5,15 @@
  * high priority, no self-concurrency, rescheduling from itself and while
  * running, disable/enable, kill, sleeping in a tasklet, timers firing
  * exactly when the clock passes their expiry, del_timer_sync, shutdown,
- * real-time expiry, and leak reports at exit.
+ * real-time expiry, tasklets scheduled from a hard-IRQ handler run at irq
+ * exit (on the hard-IRQ thread, in softirq context, never beside an item
+ * of the softirq thread, in queue order), and leak reports at exit.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/timer.h>
@@ -595,6 +598,90 @@ static void exit_reports_pending_timers_and_tasklets(void **state)
 	assert_log_count("still scheduled at destroy", 1);
 }
 
+/* ---- irq exit: tasklets scheduled by a handler --------------------------- */
+
+struct irq_exit_rec {
+	struct tasklet_struct t;
+	char thread[16];
+	int softirq_ctx, hardirq_ctx, runs;	/* atomic */
+};
+
+static struct irq_exit_rec xrec;
+static struct rec_tasklet xorder[3];
+static int xhandled;	/* atomic */
+
+static void xrec_fn(struct tasklet_struct *t)
+{
+	struct irq_exit_rec *r = from_tasklet(r, t, t);
+
+	pthread_getname_np(pthread_self(), r->thread, sizeof(r->thread));
+	st(&r->softirq_ctx, in_softirq() ? 1 : 0);
+	st(&r->hardirq_ctx, in_irq() ? 1 : 0);
+	__atomic_add_fetch(&r->runs, 1, __ATOMIC_ACQ_REL);
+}
+
+static irqreturn_t sched_handler(int irq, void *dev)
+{
+	(void)irq;
+	tasklet_schedule(dev);
+	return IRQ_HANDLED;
+}
+
+/* Schedules xorder[1] then xorder[2], behind xorder[0] already queued. */
+static irqreturn_t sched_two_handler(int irq, void *dev)
+{
+	(void)irq;
+	(void)dev;
+	tasklet_schedule(&xorder[1].t);
+	tasklet_schedule(&xorder[2].t);
+	st(&xhandled, 1);
+	return IRQ_HANDLED;
+}
+
+static void handler_tasklet_runs_at_irq_exit(void **state)
+{
+	(void)state;
+	memset(&xrec, 0, sizeof(xrec));
+	tasklet_setup(&xrec.t, xrec_fn);
+	assert_int_equal(request_irq(40, sched_handler, 0, "sched", &xrec.t),
+			 0);
+	dk__intc_raise(mach, 40);
+	assert_true(DK_WAIT_UNTIL(ld(&xrec.runs) == 1, 5000));
+	/* As Linux's irq_exit(): the interrupted thread, softirq context. */
+	assert_string_equal(xrec.thread, "hardirq");
+	assert_int_equal(ld(&xrec.softirq_ctx), 1);
+	assert_int_equal(ld(&xrec.hardirq_ctx), 0);
+	free_irq(40, &xrec.t);
+	tasklet_kill(&xrec.t);
+}
+
+static void irq_exit_waits_for_the_softirq_threads_item(void **state)
+{
+	(void)state;
+	order_n = 0;
+	xhandled = 0;
+	for (int i = 0; i < 3; i++)
+		rec_init(&xorder[i], i);
+	assert_int_equal(request_irq(41, sched_two_handler, 0, "sched2",
+				     &xorder), 0);
+	block_softirq();		/* the softirq thread runs an item */
+	tasklet_schedule(&xorder[0].t);	/* queued behind it */
+	dk__intc_raise(mach, 41);
+	/* The interrupt is handled, but nothing runs beside the blocker. */
+	assert_true(DK_WAIT_UNTIL(ld(&xhandled), 5000));
+	msleep(20);
+	assert_int_equal(ld(&order_n), 0);
+	unblock_softirq();
+	assert_true(DK_WAIT_UNTIL(ld(&order_n) == 3, 5000));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ld(&order[i]), i);
+		assert_int_equal(ld(&xorder[i].runs), 1);
+	}
+	free_irq(41, &xorder);
+	for (int i = 0; i < 3; i++)
+		tasklet_kill(&xorder[i].t);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -615,6 +702,8 @@ int main(void)
 		T(shutdown_timer_refuses_rearm),
 		cmocka_unit_test_setup_teardown(realtime_timer_fires,
 						setup_realtime, teardown),
+		T(handler_tasklet_runs_at_irq_exit),
+		T(irq_exit_waits_for_the_softirq_threads_item),
 		T(exit_reports_pending_timers_and_tasklets),
 	};
 
