@@ -458,7 +458,18 @@ static struct dbg_entry *add_entry(struct dbg_state *st,
 		}
 		dbg_lock(&b->lock);
 	}
-	*e = *ref;
+	/* Field by field: cheaper than a struct copy on this hot path. */
+	e->dev = ref->dev;
+	e->dma_addr = ref->dma_addr;
+	e->size = ref->size;
+	e->paddr = ref->paddr;
+	e->cpu_addr = ref->cpu_addr;
+	e->caller = ref->caller;
+	e->sg_call_ents = ref->sg_call_ents;
+	e->sg_mapped_ents = ref->sg_mapped_ents;
+	e->type = ref->type;
+	e->dir = ref->dir;
+	__atomic_store_n(&e->map_err, ref->map_err, __ATOMIC_RELAXED);
 	e->cl_next = NULL;
 	e->cl_tracked = 0;
 	e->leak_reported = 0;
@@ -566,6 +577,10 @@ static bool check_unmap(struct dbg_state *st, const struct dbg_entry *ref,
 	struct dbg_bucket *b;
 	struct dbg_entry *e, **pp, snap;
 	struct device *dev = ref->dev;
+	const void *mapped_at;
+	bool clean;
+	u64 size;
+	u8 map_err;
 
 	if (unlikely(ref->dma_addr == DMA_MAPPING_ERROR)) {
 		report(DK_DMA_DEBUG_FREE_INVALID, dev, NULL, caller,
@@ -587,13 +602,37 @@ static bool check_unmap(struct dbg_state *st, const struct dbg_entry *ref,
 	__atomic_store_n(&b->count, b->count - 1, __ATOMIC_RELAXED);
 	if (e->cl_tracked)
 		cl_remove(st, e);
-	snap = *e;
-	snap.map_err = __atomic_load_n(&e->map_err, __ATOMIC_RELAXED);
+	map_err = __atomic_load_n(&e->map_err, __ATOMIC_RELAXED);
+	clean = e->size == ref->size && e->type == ref->type &&
+		e->dir == ref->dir && map_err != MAP_ERR_NOT_CHECKED &&
+		(e->type != T_COHERENT || e->cpu_addr == ref->cpu_addr) &&
+		(e->type != T_SG || !ref->sg_call_ents ||
+		 e->sg_call_ents == ref->sg_call_ents);
+	if (!clean) {
+		snap = *e;
+		snap.map_err = map_err;
+	}
+	size = e->size;
+	mapped_at = e->caller;
 	__atomic_store_n(&e->id, 0, __ATOMIC_RELAXED);
 	e->next = b->free;
 	b->free = e;
 	dbg_unlock(&b->lock);
 
+	if (likely(clean)) {
+		/* The common case: what was mapped is what is unmapped. */
+		struct dbg_entry probe;
+
+		probe.dev = dev;
+		probe.dma_addr = ref->dma_addr;
+		probe.size = size;
+		probe.type = ref->type;
+		probe.dir = ref->dir;
+		probe.caller = mapped_at;
+		check_in_flight(st, &probe, caller,
+				ref->type == T_COHERENT ? "frees" : "unmaps");
+		return true;
+	}
 	check_in_flight(st, &snap, caller,
 			ref->type == T_COHERENT ? "frees" : "unmaps");
 	if (unlikely(ref->size != snap.size))
@@ -827,8 +866,9 @@ static inline void ref_init(struct dbg_entry *ref, struct device *dev,
 	ref->size = size;
 }
 
-static void hook_map_single(struct device *dev, const void *addr, size_t len,
-			    const void *caller)
+/* dma_map_single() refused @addr: say why, as Linux's checks would. */
+static void hook_map_single_bad(struct device *dev, const void *addr,
+				size_t len, const void *caller)
 {
 	struct dbg_state *st = dbg_get();
 
@@ -846,10 +886,9 @@ static void hook_map_single(struct device *dev, const void *addr, size_t len,
 		       addr, len);
 }
 
-static void hook_map_page(struct device *dev, struct page *page,
-			  size_t offset, size_t size, int dir,
-			  dma_addr_t dma_addr, unsigned long attrs, bool single,
-			  const void *caller)
+static void hook_map_phys(struct device *dev, phys_addr_t phys, size_t size,
+			  int dir, dma_addr_t dma_addr, unsigned long attrs,
+			  bool single, const void *caller)
 {
 	struct dbg_state *st = dbg_get();
 	struct dbg_entry ref, *e;
@@ -859,7 +898,7 @@ static void hook_map_page(struct device *dev, struct page *page,
 	ref.dev = dev;
 	ref.dma_addr = dma_addr;
 	ref.size = size;
-	ref.paddr = page_to_phys(page) + offset;
+	ref.paddr = phys;
 	ref.cpu_addr = NULL;
 	ref.caller = caller;
 	ref.sg_call_ents = ref.sg_mapped_ents = 0;
@@ -918,7 +957,12 @@ static void hook_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 
 	if (!st)
 		return;
-	ref_init(&ref, dev, addr, size);
+	/* The fields check_unmap() reads for this type, no more. */
+	ref.dev = dev;
+	ref.dma_addr = addr;
+	ref.size = size;
+	ref.cpu_addr = NULL;
+	ref.sg_call_ents = 0;
 	ref.type = single ? T_SINGLE : T_PAGE;
 	ref.dir = (u8)dir;
 	check_unmap(st, &ref, caller, true);
@@ -1118,8 +1162,8 @@ static void hook_sync_sg_for_device(struct device *dev,
 }
 
 static const struct dk_dma_debug_ops dbg_ops = {
-	.map_single = hook_map_single,
-	.map_page = hook_map_page,
+	.map_single_bad = hook_map_single_bad,
+	.map_phys = hook_map_phys,
 	.mapping_error = hook_mapping_error,
 	.unmap_page = hook_unmap_page,
 	.map_sg = hook_map_sg,

@@ -344,12 +344,8 @@ static dma_addr_t map_phys(struct device *dev, struct page *page,
 		dev_err(dev, "dma_map_page: the device's dma_map_ops has no map_page");
 		addr = DMA_MAPPING_ERROR;
 	}
-	if (unlikely(__atomic_load_n(&dma_debug, __ATOMIC_RELAXED) != NULL)) {
-		if (!page)
-			page = phys_to_page(phys);
-		DEBUG_HOOK(map_page, dev, page, phys & ~PAGE_MASK, size, dir,
-			   addr, attrs, single, caller);
-	}
+	DEBUG_HOOK(map_phys, dev, phys, size, dir, addr, attrs, single,
+		   caller);
 	return addr;
 }
 
@@ -420,14 +416,15 @@ dma_addr_t dma_map_single_attrs(struct device *dev, void *ptr, size_t size,
 		     !check_dir(dev, dir, "dma_map_single") ||
 		     !check_mask(dev, "dma_map_single")))
 		return DMA_MAPPING_ERROR;
-	DEBUG_HOOK(map_single, dev, ptr, size, caller);
 	if (unlikely(!size)) {
+		DEBUG_HOOK(map_single_bad, dev, ptr, size, caller);
 		dev_err(dev, "dma_map_single: %p: size is 0", ptr);
 		return DMA_MAPPING_ERROR;
 	}
 	phys = virt_to_phys(ptr);
 	last = virt_to_phys((const char *)ptr + size - 1);
 	if (unlikely(phys == DK_PHYS_INVALID || last != phys + size - 1)) {
+		DEBUG_HOOK(map_single_bad, dev, ptr, size, caller);
 		dev_err(dev, "dma_map_single: %p (+%zu bytes) is not in simulated RAM (stack or malloc?): it has no physical address and cannot be DMA-mapped",
 			ptr, size);
 		return DMA_MAPPING_ERROR;

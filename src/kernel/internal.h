@@ -172,17 +172,20 @@ void dk__dma_direct_sync_sg_for_device(struct device *dev,
  * The dma-debug seam. kernel/dma_mapping.c calls these hooks, when a table
  * is registered, after each operation (as Linux's debug_dma_*() calls in
  * kernel/dma/mapping.c), with the result and @caller, the return address
- * into the driver. map_single runs before the mapping (as
- * debug_dma_map_single()); @single tells dma_map_single from dma_map_page.
- * Every hook is optional. Register at dma-debug's init, unregister (NULL)
- * at its exit; hooks may run on any thread, concurrently.
+ * into the driver. map_single_bad runs only when dma_map_single() refuses
+ * a buffer that is not simulated RAM (Linux's debug_dma_map_single()
+ * checks, made where they can fail: simulated RAM is never a stack);
+ * map_phys gets the CPU physical address the front end already has;
+ * @single tells dma_map_single from dma_map_page. Every hook is optional.
+ * Register at dma-debug's init, unregister (NULL) at its exit; hooks may
+ * run on any thread, concurrently.
  */
 struct dk_dma_debug_ops {
-	void (*map_single)(struct device *dev, const void *addr, size_t len,
-			   const void *caller);
-	void (*map_page)(struct device *dev, struct page *page, size_t offset,
-			 size_t size, int dir, dma_addr_t dma_addr,
-			 unsigned long attrs, bool single, const void *caller);
+	void (*map_single_bad)(struct device *dev, const void *addr,
+			       size_t len, const void *caller);
+	void (*map_phys)(struct device *dev, phys_addr_t phys, size_t size,
+			 int dir, dma_addr_t dma_addr, unsigned long attrs,
+			 bool single, const void *caller);
 	void (*mapping_error)(struct device *dev, dma_addr_t dma_addr,
 			      const void *caller);
 	void (*unmap_page)(struct device *dev, dma_addr_t addr, size_t size,
