@@ -535,19 +535,39 @@ static void move(struct dma_call *c, uint8_t *dh, uint64_t dphys,
 	}
 }
 
-static void count(struct dk_hw_dev *dev, bool write, uint64_t len)
+_Static_assert(sizeof(struct dk_dma_slot) % 64 == 0,
+	       "DMA slots share no cache line");
+
+enum { DMA_RD_TXNS, DMA_RD_BYTES, DMA_WR_TXNS, DMA_WR_BYTES };
+
+/* The slot's holder is its only writer: a load and a store, no RMW. */
+static inline void slot_add(struct dk_dma_slot *s, unsigned int i, uint64_t n)
 {
-	if (write) {
-		__atomic_add_fetch(&dev->counters.dma_write_txns, 1,
-				   __ATOMIC_RELAXED);
-		__atomic_add_fetch(&dev->counters.dma_write_bytes, len,
-				   __ATOMIC_RELAXED);
-	} else {
-		__atomic_add_fetch(&dev->counters.dma_read_txns, 1,
-				   __ATOMIC_RELAXED);
-		__atomic_add_fetch(&dev->counters.dma_read_bytes, len,
-				   __ATOMIC_RELAXED);
-	}
+	__atomic_store_n(&s->dma[i],
+			 __atomic_load_n(&s->dma[i], __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+static void count(struct dma_call *c, bool write, uint64_t len)
+{
+	slot_add(c->slot, write ? DMA_WR_TXNS : DMA_RD_TXNS, 1);
+	slot_add(c->slot, write ? DMA_WR_BYTES : DMA_RD_BYTES, len);
+}
+
+void dk__dma_counters(const struct dk_hw_dev *dev, uint64_t *rd_txns,
+		      uint64_t *rd_bytes, uint64_t *wr_txns,
+		      uint64_t *wr_bytes)
+{
+	uint64_t v[4] = { 0 };
+
+	for (unsigned int k = 0; k < DK_DMA_SLOTS; k++)
+		for (unsigned int i = 0; i < 4; i++)
+			v[i] += __atomic_load_n(&dev->dma_slot[k].dma[i],
+						__ATOMIC_RELAXED);
+	*rd_txns = v[DMA_RD_TXNS];
+	*rd_bytes = v[DMA_RD_BYTES];
+	*wr_txns = v[DMA_WR_TXNS];
+	*wr_bytes = v[DMA_WR_BYTES];
 }
 
 /*
@@ -609,7 +629,7 @@ static int dma_xfer(struct dk_hw_dev *dev, uint64_t bus, void *buf,
 			move(&c, h, 0, cur.host, cur.phys, n);
 		cursor_advance(&cur, n);
 	}
-	count(dev, write, len);
+	count(&c, write, len);
 	dk__trace(dev->trace_track, write ? DK_EV_DMA_WRITE : DK_EV_DMA_READ,
 		  bus, len, span.first_phys);
 out:
@@ -669,8 +689,8 @@ int dk_dma_copy_side(struct dk_hw_dev *dev, uint64_t dst, uint64_t src,
 		cursor_advance(&s, n);
 		cursor_advance(&d, n);
 	}
-	count(dev, false, len);
-	count(dev, true, len);
+	count(&c, false, len);
+	count(&c, true, len);
 	dk__trace(dev->trace_track, DK_EV_DMA_READ, src, len, s_span.first_phys);
 	dk__trace(dev->trace_track, DK_EV_DMA_WRITE, dst, len,
 		  d_span.first_phys);
@@ -731,7 +751,7 @@ int dk_dma_fill(struct dk_hw_dev *dev, uint64_t dst, uint64_t pattern,
 		}
 		cursor_advance(&cur, n);
 	}
-	count(dev, true, len);
+	count(&c, true, len);
 	dk__trace(dev->trace_track, DK_EV_DMA_WRITE, dst, len, span.first_phys);
 out:
 	call_end(&c);

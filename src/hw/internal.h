@@ -211,6 +211,11 @@ struct dk_dma_xlate {
  */
 void dk__dma_drain(struct dk_machine *m);
 
+/* The device's DMA counters, summed over its in-flight slots. */
+void dk__dma_counters(const struct dk_hw_dev *dev, uint64_t *rd_txns,
+		      uint64_t *rd_bytes, uint64_t *wr_txns,
+		      uint64_t *wr_bytes);
+
 /*
  * The debug-only bus monitor (hw/dma.c), the wall's one documented
  * exception, for dma-debug: true if the device with requester id @rid has

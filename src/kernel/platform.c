@@ -348,14 +348,9 @@ int dk_device_counters(struct platform_device *pdev, struct dk_counters *out)
 	c = &container_of(pdev, struct dk_pdev, pdev)->hw->counters;
 	out->mmio_reads = __atomic_load_n(&c->mmio_reads, __ATOMIC_RELAXED);
 	out->mmio_writes = __atomic_load_n(&c->mmio_writes, __ATOMIC_RELAXED);
-	out->dma_read_txns =
-		__atomic_load_n(&c->dma_read_txns, __ATOMIC_RELAXED);
-	out->dma_read_bytes =
-		__atomic_load_n(&c->dma_read_bytes, __ATOMIC_RELAXED);
-	out->dma_write_txns =
-		__atomic_load_n(&c->dma_write_txns, __ATOMIC_RELAXED);
-	out->dma_write_bytes =
-		__atomic_load_n(&c->dma_write_bytes, __ATOMIC_RELAXED);
+	dk__dma_counters(container_of(pdev, struct dk_pdev, pdev)->hw,
+			 &out->dma_read_txns, &out->dma_read_bytes,
+			 &out->dma_write_txns, &out->dma_write_bytes);
 	out->irqs = __atomic_load_n(&c->irqs, __ATOMIC_RELAXED);
 	out->faults = __atomic_load_n(&c->faults, __ATOMIC_RELAXED);
 	return 0;

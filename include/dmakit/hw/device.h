@@ -53,6 +53,9 @@ struct dk_hw_dev;
  * @busy_bus/@busy_len: the bus ranges the current call touches (a copy has
  *        two), for the debug-only bus monitor dk__dma_monitor_busy();
  *        atomic, the lengths are 0 while the slot is free
+ * @dma: the device's DMA counters (read transactions, read bytes, write
+ *       transactions, write bytes) counted by this slot's holder, as @stat;
+ *       dk_device_counters() adds them up
  */
 struct dk_dma_slot {
 	uint64_t seq;
@@ -62,7 +65,8 @@ struct dk_dma_slot {
 	uint64_t stat[DK_DMA_SLOT_STATS];
 	uint64_t busy_bus[2];
 	uint64_t busy_len[2];
-	uint64_t pad[1];	/* 192 bytes: no false sharing between slots */
+	uint64_t dma[4];
+	uint64_t pad[5];	/* 256 bytes: no false sharing between slots */
 };
 
 /**
@@ -110,18 +114,17 @@ struct dk_hw_ops {
 /**
  * struct dk_hw_counters - what a device did (read as struct dk_counters)
  *
- * Relaxed atomics. Register accesses are counted by CPU threads, DMA by
- * the device's own thread: the two groups sit on different cache lines so
- * that a CPU polling a register does not slow the device's accounting.
+ * Relaxed atomics. Register accesses are counted by CPU threads,
+ * interrupts and faults by the device's side: the two groups sit on
+ * different cache lines so that a CPU polling a register does not slow the
+ * device's accounting. DMA transactions and bytes are counted per
+ * in-flight slot (struct dk_dma_slot's @dma: no atomic read-modify-write
+ * on the data path); dk_device_counters() adds them up.
  */
 struct dk_hw_counters {
 	uint64_t mmio_reads;
 	uint64_t mmio_writes;
-	_Alignas(64) uint64_t dma_read_txns;
-	uint64_t dma_read_bytes;
-	uint64_t dma_write_txns;
-	uint64_t dma_write_bytes;
-	uint64_t irqs;
+	_Alignas(64) uint64_t irqs;
 	uint64_t faults;
 };
 
