@@ -185,6 +185,24 @@ struct dkd_blk {
 
 struct dkd_chan;
 
+/*
+ * A peripheral address mapped for the controller (dma_map_resource: the
+ * controller reaches the FIFO through the IOMMU too). Every descriptor
+ * prepared for it holds a reference, so a dmaengine_slave_config() that
+ * moves the channel to another address leaves the old one mapped for the
+ * descriptors already prepared; it is unmapped once none uses it and the
+ * configuration no longer names it (at the next configuration, or when the
+ * channel is released). The channel keeps DKD_SMAP_MAX of them.
+ */
+#define DKD_SMAP_MAX	4
+
+struct dkd_smap {
+	phys_addr_t phys;	/* 0: slot free */
+	dma_addr_t bus;
+	enum dma_data_direction dir;
+	unsigned int refs;	/* descriptors using it; cfg_lock */
+};
+
 /**
  * struct dkd_desc - a dmaengine descriptor of this driver
  * @vd: virt-dma part (first)
@@ -193,11 +211,13 @@ struct dkd_chan;
  * @nr: blocks in use
  * @cap: blocks allocated (@blk has room for @cap)
  * @len: bytes of the whole transfer
+ * @smap: the peripheral mapping it uses (a reference), or NULL
  * @blk: the blocks, in list order
  */
 struct dkd_desc {
 	struct virt_dma_desc vd;
 	struct dkd_chan *ch;
+	struct dkd_smap *smap;
 	bool cyclic;
 	unsigned int nr;
 	unsigned int cap;
@@ -219,12 +239,11 @@ struct dkd;
  * @cyc_next: its next period block expected to complete (vc.lock)
  * @paused: a client paused the channel (vc.lock)
  * @ctrl: value last written to CTRL (vc.lock)
- * @cfg_lock: protects @cfg, @have_cfg, @slave_* and @req
- * @cfg: the client's slave configuration
+ * @cfg_lock: protects @cfg, @have_cfg, @smap and @req
+ * @cfg: the client's slave configuration (both sides: the direction given
+ *       at prep picks one, as in Linux, where cfg->direction is deprecated)
  * @have_cfg: @cfg was set
- * @slave_phys: peripheral address mapped at @slave_bus (0: none)
- * @slave_bus: its bus address for the controller (dma_map_resource)
- * @slave_dir: direction of that mapping
+ * @smap: peripheral addresses mapped for the controller (see dkd_smap)
  * @req: request input for peripheral transfers (the slave map's line)
  * @cache_lock: protects @cache and @nr_cache
  * @cache: free one-block descriptors (linked by vd.node)
@@ -246,9 +265,7 @@ struct dkd_chan {
 	spinlock_t cfg_lock;
 	struct dma_slave_config cfg;
 	bool have_cfg;
-	phys_addr_t slave_phys;
-	dma_addr_t slave_bus;
-	enum dma_data_direction slave_dir;
+	struct dkd_smap smap[DKD_SMAP_MAX];
 	unsigned int req;
 
 	spinlock_t cache_lock;
@@ -341,10 +358,24 @@ static unsigned long long dkd_host_ns(void)
 
 /* ---- descriptors --------------------------------------------------------- */
 
+/* Drop a descriptor's reference. Context: any; takes ch->cfg_lock. */
+static void dkd_smap_put(struct dkd_chan *ch, struct dkd_smap *sm)
+{
+	unsigned long flags;
+
+	if (!sm)
+		return;
+	spin_lock_irqsave(&ch->cfg_lock, flags);
+	sm->refs--;
+	spin_unlock_irqrestore(&ch->cfg_lock, flags);
+}
+
 static void dkd_desc_destroy(struct dkd_chan *ch, struct dkd_desc *d)
 {
 	unsigned int i;
 
+	dkd_smap_put(ch, d->smap);
+	d->smap = NULL;
 	for (i = 0; i < d->cap; i++)
 		if (d->blk[i].hw)
 			dma_pool_free(ch->dd->pool, d->blk[i].hw,
@@ -408,6 +439,8 @@ static void dkd_vdesc_free(struct virt_dma_desc *vd)
 	struct dkd_chan *ch = d->ch;
 	unsigned long flags;
 
+	dkd_smap_put(ch, d->smap);
+	d->smap = NULL;
 	if (d->cap == 1) {
 		spin_lock_irqsave(&ch->cache_lock, flags);
 		if (ch->nr_cache < DKD_CACHE_MAX) {
@@ -611,48 +644,75 @@ static int dkd_log2(u32 v)
 }
 
 /*
+ * The direction a peripheral address is mapped with is the controller's
+ * access to it, as for memory: it reads the source of a DEV_TO_MEM
+ * transfer (DMA_TO_DEVICE: the IOMMU grants read) and writes the
+ * destination of a MEM_TO_DEV one (DMA_FROM_DEVICE: write).
+ */
+#define DKD_SRC_DIR	DMA_TO_DEVICE
+#define DKD_DST_DIR	DMA_FROM_DEVICE
+
+/* The mapping of (@phys, @dir), or NULL. Caller holds ch->cfg_lock. */
+static struct dkd_smap *dkd_smap_find(struct dkd_chan *ch, phys_addr_t phys,
+				      enum dma_data_direction dir)
+{
+	for (unsigned int i = 0; i < DKD_SMAP_MAX; i++)
+		if (ch->smap[i].phys == phys && ch->smap[i].dir == dir)
+			return &ch->smap[i];
+	return NULL;
+}
+
+/*
  * The peripheral side for @dir from the slave config: bus address, CTL
- * bits. Context: any; takes ch->cfg_lock. Return: 0 or -EINVAL (logged).
+ * bits, bus width, and a reference on the mapping (*@sm; the descriptor
+ * keeps it). Context: any; takes ch->cfg_lock. Return: 0 or -EINVAL
+ * (logged).
  */
 static int dkd_slave_side(struct dkd_chan *ch, enum dma_transfer_direction dir,
-			  dma_addr_t *fifo, u32 *ctl)
+			  dma_addr_t *fifo, u32 *ctl, u32 *width,
+			  struct dkd_smap **sm)
 {
+	bool rx = dir == DMA_DEV_TO_MEM;
 	unsigned long flags;
 	enum dma_slave_buswidth w;
+	phys_addr_t phys;
+	struct dkd_smap *m;
 	u32 burst;
-	int lw, lb, ret = 0;
+	int lw, lb;
 
 	spin_lock_irqsave(&ch->cfg_lock, flags);
-	if (!ch->have_cfg || !ch->slave_phys ||
-	    ch->slave_dir != (dir == DMA_DEV_TO_MEM ? DMA_FROM_DEVICE :
-						      DMA_TO_DEVICE)) {
+	phys = !ch->have_cfg ? 0 : rx ? ch->cfg.src_addr : ch->cfg.dst_addr;
+	m = phys ? dkd_smap_find(ch, phys, rx ? DKD_SRC_DIR : DKD_DST_DIR) :
+		   NULL;
+	if (!m) {
 		spin_unlock_irqrestore(&ch->cfg_lock, flags);
-		dev_err(ch->dd->dev, "channel %u: %s transfer without a dmaengine_slave_config() for that direction",
-			ch->id, dir == DMA_DEV_TO_MEM ? "DEV_TO_MEM" :
-							"MEM_TO_DEV");
+		dev_err(ch->dd->dev, "channel %u: %s transfer without a dmaengine_slave_config() giving its %s",
+			ch->id, rx ? "DEV_TO_MEM" : "MEM_TO_DEV",
+			rx ? "src_addr" : "dst_addr");
 		return -EINVAL;
 	}
-	w = dir == DMA_DEV_TO_MEM ? ch->cfg.src_addr_width :
-				    ch->cfg.dst_addr_width;
-	burst = dir == DMA_DEV_TO_MEM ? ch->cfg.src_maxburst :
-					ch->cfg.dst_maxburst;
+	w = rx ? ch->cfg.src_addr_width : ch->cfg.dst_addr_width;
+	burst = rx ? ch->cfg.src_maxburst : ch->cfg.dst_maxburst;
 	if (!burst)
 		burst = 1;
 	lw = dkd_log2((u32)w);
 	lb = dkd_log2(burst);
-	*fifo = ch->slave_bus;
-	*ctl = (dir == DMA_DEV_TO_MEM ? CTL_OP_DEV2MEM : CTL_OP_MEM2DEV);
 	if (lw < 0 || lw > 3 || lb < 0 ||
-	    lb > (int)CAP_BURST_LOG2(ch->dd->cap))
-		ret = -EINVAL;
-	else
-		*ctl |= CTL_WIDTH(lw) | CTL_BURST(lb);
-	spin_unlock_irqrestore(&ch->cfg_lock, flags);
-	if (ret)
+	    lb > (int)CAP_BURST_LOG2(ch->dd->cap)) {
+		spin_unlock_irqrestore(&ch->cfg_lock, flags);
 		dev_err(ch->dd->dev, "channel %u: slave width %d bytes, burst %u: the controller takes widths 1/2/4/8 and bursts 1..%u (powers of two)",
 			ch->id, (int)w, burst,
 			1u << CAP_BURST_LOG2(ch->dd->cap));
-	return ret;
+		return -EINVAL;
+	}
+	m->refs++;
+	*sm = m;
+	*fifo = m->bus;
+	*width = (u32)w;
+	*ctl = (rx ? CTL_OP_DEV2MEM : CTL_OP_MEM2DEV) | CTL_WIDTH(lw) |
+	       CTL_BURST(lb);
+	spin_unlock_irqrestore(&ch->cfg_lock, flags);
+	return 0;
 }
 
 static struct dma_async_tx_descriptor *
@@ -662,11 +722,12 @@ dkd_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 {
 	struct dkd_chan *ch = to_dkd_chan(chan);
 	struct scatterlist *sg;
+	struct dkd_smap *sm;
 	struct dkd_desc *d;
 	unsigned int i, k = 0;
 	size_t nr = 0;
 	dma_addr_t fifo;
-	u32 ctl;
+	u32 ctl, w;
 
 	(void)context;
 	if (!sgl || !sg_len || !is_slave_direction(dir) ||
@@ -675,19 +736,24 @@ dkd_prep_slave_sg(struct dma_chan *chan, struct scatterlist *sgl,
 			ch->id, sg_len, (int)dir);
 		return NULL;
 	}
-	if (dkd_slave_side(ch, dir, &fifo, &ctl))
+	if (dkd_slave_side(ch, dir, &fifo, &ctl, &w, &sm))
 		return NULL;
 	for_each_sg(sgl, sg, sg_len, i) {
-		if (!sg_dma_len(sg)) {
-			dev_err(ch->dd->dev, "channel %u: slave_sg entry %u has length 0",
-				ch->id, i);
+		/* The peripheral side moves whole bus-width words. */
+		if (!sg_dma_len(sg) || sg_dma_len(sg) % w) {
+			dev_err(ch->dd->dev, "channel %u: slave_sg entry %u has length %u (needs a non-zero multiple of the %u-byte bus width)",
+				ch->id, i, sg_dma_len(sg), w);
+			dkd_smap_put(ch, sm);
 			return NULL;
 		}
 		nr += DIV_ROUND_UP((size_t)sg_dma_len(sg), (size_t)DKD_MAX_SEG);
 	}
 	d = dkd_desc_get(ch, (unsigned int)nr);
-	if (!d)
+	if (!d) {
+		dkd_smap_put(ch, sm);
 		return NULL;
+	}
+	d->smap = sm;
 	for_each_sg(sgl, sg, sg_len, i) {
 		dma_addr_t a = sg_dma_address(sg);
 		size_t left = sg_dma_len(sg), off = 0;
@@ -712,10 +778,11 @@ dkd_prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_len,
 		unsigned long flags)
 {
 	struct dkd_chan *ch = to_dkd_chan(chan);
+	struct dkd_smap *sm;
 	struct dkd_desc *d;
 	unsigned int i, nr;
 	dma_addr_t fifo;
-	u32 ctl;
+	u32 ctl, w;
 
 	if (!period_len || period_len > DKD_MAX_SEG || !buf_len ||
 	    buf_len % period_len || buf_len / period_len > 4096 ||
@@ -724,12 +791,21 @@ dkd_prep_cyclic(struct dma_chan *chan, dma_addr_t buf, size_t buf_len,
 			ch->id, buf_len, period_len, (int)dir, DKD_MAX_SEG);
 		return NULL;
 	}
-	if (dkd_slave_side(ch, dir, &fifo, &ctl))
+	if (dkd_slave_side(ch, dir, &fifo, &ctl, &w, &sm))
 		return NULL;
+	if (period_len % w) {
+		dev_err(ch->dd->dev, "channel %u: cyclic period of %zu bytes is not a multiple of the %u-byte bus width",
+			ch->id, period_len, w);
+		dkd_smap_put(ch, sm);
+		return NULL;
+	}
 	nr = (unsigned int)(buf_len / period_len);
 	d = dkd_desc_get(ch, nr);
-	if (!d)
+	if (!d) {
+		dkd_smap_put(ch, sm);
 		return NULL;
+	}
+	d->smap = sm;
 	/* Every period interrupts: the period callback is the point. */
 	for (i = 0; i < nr; i++) {
 		dma_addr_t a = buf + (dma_addr_t)i * period_len;
@@ -1114,32 +1190,53 @@ static enum dma_status dkd_tx_status(struct dma_chan *chan,
 
 /* ---- control ------------------------------------------------------------- */
 
-static int dkd_config(struct dma_chan *chan, struct dma_slave_config *cfg)
+/*
+ * Unmap the mappings that no prepared descriptor uses and @keep (NULL:
+ * none) does not name; every mapping if @all. Context: process
+ * (unmapping may wait for the IOMMU); takes ch->cfg_lock.
+ */
+static void dkd_smap_trim(struct dkd_chan *ch,
+			  const struct dma_slave_config *keep, bool all)
 {
-	struct dkd_chan *ch = to_dkd_chan(chan);
-	enum dma_data_direction dir;
-	phys_addr_t phys, old_phys;
-	dma_addr_t bus, old_bus;
-	enum dma_data_direction old_dir;
+	struct dkd_smap gone[DKD_SMAP_MAX];
+	unsigned int n = 0, i;
 	unsigned long flags;
 
-	if (cfg->direction == DMA_DEV_TO_MEM) {
-		phys = cfg->src_addr;
-		dir = DMA_FROM_DEVICE;
-	} else if (cfg->direction == DMA_MEM_TO_DEV) {
-		phys = cfg->dst_addr;
-		dir = DMA_TO_DEVICE;
-	} else {
-		dev_err(ch->dd->dev, "channel %u: slave config direction %d: give DMA_DEV_TO_MEM or DMA_MEM_TO_DEV",
-			ch->id, (int)cfg->direction);
-		return -EINVAL;
+	spin_lock_irqsave(&ch->cfg_lock, flags);
+	for (i = 0; i < DKD_SMAP_MAX; i++) {
+		struct dkd_smap *m = &ch->smap[i];
+		bool named = keep &&
+			     ((m->dir == DKD_SRC_DIR &&
+			       m->phys == keep->src_addr) ||
+			      (m->dir == DKD_DST_DIR &&
+			       m->phys == keep->dst_addr));
+
+		if (!m->phys || (!all && (m->refs || named)))
+			continue;
+		if (m->refs)
+			dev_err(ch->dd->dev, "channel %u: %u prepared descriptors still use peripheral address %#llx at release (not freed with dmaengine_desc_free()?)",
+				ch->id, m->refs, (unsigned long long)m->phys);
+		gone[n++] = *m;
+		memset(m, 0, sizeof(*m));
 	}
-	if (!phys) {
-		dev_err(ch->dd->dev, "channel %u: slave config without a peripheral address",
-			ch->id);
-		return -EINVAL;
-	}
-	/* The controller reaches the FIFO through the IOMMU too. */
+	spin_unlock_irqrestore(&ch->cfg_lock, flags);
+	for (i = 0; i < n; i++)
+		dma_unmap_resource(ch->dd->dev, gone[i].bus, 8, gone[i].dir, 0);
+}
+
+/* Map (@phys, @dir) for the controller unless it is. 0 or -errno. */
+static int dkd_smap_get(struct dkd_chan *ch, phys_addr_t phys,
+			enum dma_data_direction dir)
+{
+	unsigned long flags;
+	struct dkd_smap *m;
+	dma_addr_t bus;
+
+	spin_lock_irqsave(&ch->cfg_lock, flags);
+	m = dkd_smap_find(ch, phys, dir);
+	spin_unlock_irqrestore(&ch->cfg_lock, flags);
+	if (m)
+		return 0;
 	bus = dma_map_resource(ch->dd->dev, phys, 8, dir, 0);
 	if (dma_mapping_error(ch->dd->dev, bus)) {
 		dev_err(ch->dd->dev, "channel %u: cannot map peripheral address %#llx",
@@ -1147,38 +1244,75 @@ static int dkd_config(struct dma_chan *chan, struct dma_slave_config *cfg)
 		return -EINVAL;
 	}
 	spin_lock_irqsave(&ch->cfg_lock, flags);
-	old_phys = ch->slave_phys;
-	old_bus = ch->slave_bus;
-	old_dir = ch->slave_dir;
+	/* A concurrent configuration may have mapped it meanwhile. */
+	m = dkd_smap_find(ch, phys, dir);
+	if (!m)
+		m = dkd_smap_find(ch, 0, 0);
+	if (m && !m->phys) {
+		m->phys = phys;
+		m->bus = bus;
+		m->dir = dir;
+		m->refs = 0;
+		bus = DMA_MAPPING_ERROR;	/* kept */
+	}
+	spin_unlock_irqrestore(&ch->cfg_lock, flags);
+	if (bus != DMA_MAPPING_ERROR)
+		dma_unmap_resource(ch->dd->dev, bus, 8, dir, 0);
+	if (!m) {
+		dev_err(ch->dd->dev, "channel %u: peripheral address %#llx: %u earlier addresses are still used by prepared descriptors; free or complete them first",
+			ch->id, (unsigned long long)phys, DKD_SMAP_MAX);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/*
+ * dmaengine_slave_config(): both sides are kept; the direction given at
+ * prep picks src_addr (DEV_TO_MEM) or dst_addr (MEM_TO_DEV), and
+ * cfg->direction is ignored, as Linux deprecates it. Descriptors prepared
+ * earlier keep the address they were prepared with. A configuration that
+ * fails leaves the channel unconfigured.
+ */
+static int dkd_config(struct dma_chan *chan, struct dma_slave_config *cfg)
+{
+	struct dkd_chan *ch = to_dkd_chan(chan);
+	unsigned long flags;
+	int ret;
+
+	if (!cfg->src_addr && !cfg->dst_addr) {
+		dev_err(ch->dd->dev, "channel %u: slave config without a peripheral address (src_addr for DEV_TO_MEM, dst_addr for MEM_TO_DEV)",
+			ch->id);
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&ch->cfg_lock, flags);
+	ch->have_cfg = false;
+	spin_unlock_irqrestore(&ch->cfg_lock, flags);
+	/* Unmap what neither a descriptor nor the new config uses: room. */
+	dkd_smap_trim(ch, cfg, false);
+	ret = cfg->src_addr ? dkd_smap_get(ch, cfg->src_addr, DKD_SRC_DIR) :
+			      0;
+	if (!ret && cfg->dst_addr)
+		ret = dkd_smap_get(ch, cfg->dst_addr, DKD_DST_DIR);
+	if (ret) {
+		dkd_smap_trim(ch, NULL, false);
+		return ret;
+	}
+	spin_lock_irqsave(&ch->cfg_lock, flags);
 	ch->cfg = *cfg;
 	ch->have_cfg = true;
-	ch->slave_phys = phys;
-	ch->slave_bus = bus;
-	ch->slave_dir = dir;
 	spin_unlock_irqrestore(&ch->cfg_lock, flags);
-	/* Descriptors prepared earlier keep the old address; Linux-like. */
-	if (old_phys)
-		dma_unmap_resource(ch->dd->dev, old_bus, 8, old_dir, 0);
 	return 0;
 }
 
 static void dkd_unconfig(struct dkd_chan *ch)
 {
 	unsigned long flags;
-	phys_addr_t phys;
-	dma_addr_t bus;
-	enum dma_data_direction dir;
 
 	spin_lock_irqsave(&ch->cfg_lock, flags);
-	phys = ch->slave_phys;
-	bus = ch->slave_bus;
-	dir = ch->slave_dir;
-	ch->slave_phys = 0;
 	ch->have_cfg = false;
 	ch->req = 0;
 	spin_unlock_irqrestore(&ch->cfg_lock, flags);
-	if (phys)
-		dma_unmap_resource(ch->dd->dev, bus, 8, dir, 0);
+	dkd_smap_trim(ch, NULL, true);
 }
 
 static int dkd_pause(struct dma_chan *chan)

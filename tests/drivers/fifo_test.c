@@ -8,18 +8,26 @@
  * transmitted that the FIFO's checker accepts (and a wrong byte it
  * catches), asynchronous transfers whose callbacks are counted exactly,
  * cancellation, a cyclic receive with its period callbacks counted and
- * stopped with terminate_sync. Every test ends with a leak check.
+ * stopped with terminate_sync. Also the DK-DMAC's slave configuration used
+ * directly on a FIFO without its driver, behind an IOMMU: both sides in
+ * one configuration without a direction, lengths that are not whole bus
+ * words, a reconfiguration behind a prepared descriptor (which keeps its
+ * address), and running out of peripheral mappings. Every test ends with
+ * a leak check.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
+#include <linux/io.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <dmakit/drivers/dmac.h>
 #include <dmakit/drivers/fifo.h>
+#include <dmakit/hw/fifo.h>
 #include <dmakit/machine.h>
 #include "dk_test.h"
 
@@ -428,6 +436,168 @@ static void test_cyclic_data(void **st)
 	check_stream(snap, ring_len, 0, s.rx_seed);
 }
 
+/* ---- the controller's slave configuration, used directly ---------------- */
+
+struct sc_rec {
+	int calls;	/* atomic */
+	int result;	/* atomic: enum dmaengine_tx_result */
+};
+
+static void sc_done(void *arg, const struct dmaengine_result *r)
+{
+	struct sc_rec *c = arg;
+
+	__atomic_store_n(&c->result, (int)r->result, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&c->calls, 1, __ATOMIC_RELEASE);
+}
+
+/* Submit @d with sc_done, issue, wait; the dmaengine result. */
+static int sc_run(struct dma_chan *c, struct dma_async_tx_descriptor *d)
+{
+	struct sc_rec r = { 0 };
+
+	assert_non_null(d);
+	d->callback_result = sc_done;
+	d->callback_param = &r;
+	assert_false(dma_submit_error(dmaengine_submit(d)));
+	dma_async_issue_pending(c);
+	assert_true(DK_WAIT_UNTIL(__atomic_load_n(&r.calls, __ATOMIC_ACQUIRE),
+				  TMO));
+	assert_int_equal(r.calls, 1);
+	return r.result;
+}
+
+static phys_addr_t fifo_base(struct platform_device *pdev)
+{
+	struct resource *res = platform_get_resource(pdev, IORESOURCE_MEM, 0);
+
+	assert_non_null(res);
+	return res->start;
+}
+
+static void test_slave_config_direct(void **st)
+{
+	struct platform_device *fifo1_pdev;
+	struct dma_slave_config sc = { 0 };
+	struct dk_machine_config cfg;
+	struct dma_async_tx_descriptor *d, *held[4];
+	struct dma_chan *rx, *tx;
+	struct device *dd;
+	phys_addr_t f0, f1;
+	char __iomem *r0;
+	dma_addr_t rbus, tbus;
+	u8 *rbuf, *tbuf;
+	size_t len = 4096;
+
+	(void)st;
+	/* Behind an IOMMU: an unmapped peripheral address faults. */
+	dk_machine_config_init(&cfg);
+	cfg.iommu.present = true;
+	cfg.iommu.default_domain = DK_IOMMU_DEFAULT_DMA;
+	m = dk_test_machine_up(&cfg);
+	assert_non_null(m);
+	assert_int_equal(dk_machine_add_dmac(m, NULL, &dmac_pdev), 0);
+	assert_int_equal(dk_machine_add_fifo(m, NULL, &fifo_pdev), 0);
+	assert_int_equal(dk_machine_add_fifo(m, NULL, &fifo1_pdev), 0);
+	assert_int_equal(dk_machine_connect_dma(m, fifo_pdev, 0, "rx",
+						dmac_pdev, 3), 0);
+	assert_int_equal(dk_machine_connect_dma(m, fifo_pdev, 1, "tx",
+						dmac_pdev, 4), 0);
+	rx = dma_request_chan(&fifo_pdev->dev, "rx");
+	tx = dma_request_chan(&fifo_pdev->dev, "tx");
+	assert_false(IS_ERR(rx));
+	assert_false(IS_ERR(tx));
+	dd = dmaengine_get_dma_device(rx);
+	f0 = fifo_base(fifo_pdev);
+	f1 = fifo_base(fifo1_pdev);
+	/* FIFO 0 by its registers: RX stream of seed 0, TX sink, both DMA. */
+	r0 = ioremap(f0, FIFO_MMIO_SIZE);
+	assert_non_null(r0);
+	writel(FIFO_CTRL_RX_FLUSH | FIFO_CTRL_TX_FLUSH, r0 + FIFO_CTRL);
+	writel(0, r0 + FIFO_SEED);
+	writel(FIFO_CTRL_RX_EN | FIFO_CTRL_RX_DMA | FIFO_CTRL_TX_EN |
+	       FIFO_CTRL_TX_DMA, r0 + FIFO_CTRL);
+	rbuf = kmalloc(len, GFP_KERNEL);
+	tbuf = kmalloc(len, GFP_KERNEL);
+	assert_non_null(rbuf);
+	assert_non_null(tbuf);
+	memset(tbuf, 0x3c, len);
+	rbus = dma_map_single(dd, rbuf, len, DMA_FROM_DEVICE);
+	tbus = dma_map_single(dd, tbuf, len, DMA_TO_DEVICE);
+	assert_false(dma_mapping_error(dd, rbus));
+	assert_false(dma_mapping_error(dd, tbus));
+	dk_test_log_clear();
+
+	/*
+	 * Both sides in one configuration, no direction; the prep direction
+	 * picks one. (The dst side is a register of its own cacheline: a
+	 * second device-writable mapping of FIFO 0's TX_DATA below would be
+	 * dma-debug's overlapping-cacheline report.)
+	 */
+	sc.src_addr = f0 + FIFO_RX_DATA;
+	sc.dst_addr = f1 + 0x300;
+	sc.src_addr_width = sc.dst_addr_width = DMA_SLAVE_BUSWIDTH_8_BYTES;
+	sc.src_maxburst = sc.dst_maxburst = DK_FIFO_BURST;
+	assert_int_equal(dmaengine_slave_config(rx, &sc), 0);
+	assert_null(dmaengine_prep_slave_single(rx, rbus, len + 4,
+						DMA_DEV_TO_MEM, 0));
+	assert_log_count("multiple of the 8-byte bus width", 1);
+	d = dmaengine_prep_slave_single(rx, rbus, len, DMA_DEV_TO_MEM,
+					DMA_PREP_INTERRUPT);
+	assert_int_equal(sc_run(rx, d), DMA_TRANS_NOERROR);
+	dma_sync_single_for_cpu(dd, rbus, len, DMA_FROM_DEVICE);
+	check_stream(rbuf, len, 0, 0);
+
+	/* A reconfiguration leaves a prepared descriptor its address. */
+	memset(&sc, 0, sizeof(sc));
+	sc.dst_addr = f0 + FIFO_TX_DATA;
+	sc.dst_addr_width = DMA_SLAVE_BUSWIDTH_8_BYTES;
+	sc.dst_maxburst = DK_FIFO_BURST;
+	assert_int_equal(dmaengine_slave_config(tx, &sc), 0);
+	d = dmaengine_prep_slave_single(tx, tbus, len, DMA_MEM_TO_DEV,
+					DMA_PREP_INTERRUPT);
+	assert_non_null(d);
+	sc.dst_addr = f1 + FIFO_TX_DATA;
+	assert_int_equal(dmaengine_slave_config(tx, &sc), 0);
+	assert_int_equal(sc_run(tx, d), DMA_TRANS_NOERROR);
+	assert_true(DK_WAIT_UNTIL(readq(r0 + FIFO_TX_COUNT) == len, TMO));
+
+	/*
+	 * Four addresses held by prepared descriptors fill the channel's
+	 * mappings: a fifth configuration is refused, and accepted once the
+	 * descriptors are gone.
+	 */
+	for (int i = 0; i < 4; i++) {
+		/* One cacheline each: dma-debug tracks device writes. */
+		sc.dst_addr = f1 + 0x100 + 64 * (phys_addr_t)i;
+		assert_int_equal(dmaengine_slave_config(tx, &sc), 0);
+		held[i] = dmaengine_prep_slave_single(tx, tbus, len,
+						      DMA_MEM_TO_DEV, 0);
+		assert_non_null(held[i]);
+	}
+	sc.dst_addr = f1 + 0x200;
+	assert_int_equal(dmaengine_slave_config(tx, &sc), -EBUSY);
+	assert_log_count("still used by prepared descriptors", 1);
+	/* The refused configuration left the channel unconfigured. */
+	assert_null(dmaengine_prep_slave_single(tx, tbus, len,
+						DMA_MEM_TO_DEV, 0));
+	assert_log_count("without a dmaengine_slave_config() giving its dst_addr",
+			 1);
+	assert_int_equal(dmaengine_terminate_sync(tx), 0);	/* frees them */
+	assert_int_equal(dmaengine_slave_config(tx, &sc), 0);
+
+	dma_unmap_single(dd, rbus, len, DMA_FROM_DEVICE);
+	dma_unmap_single(dd, tbus, len, DMA_TO_DEVICE);
+	kfree(rbuf);
+	kfree(tbuf);
+	writel(0, r0 + FIFO_CTRL);
+	iounmap(r0);
+	/* Release unmaps every peripheral address: the leak check sees it. */
+	dma_release_channel(rx);
+	dma_release_channel(tx);
+	assert_log_count(NULL, 3);	/* the three above, nothing else */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +613,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_async_and_cancel, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cyclic, setup, teardown),
+		cmocka_unit_test_teardown(test_slave_config_direct, teardown),
 		cmocka_unit_test_setup_teardown(test_cyclic_data, setup,
 						teardown),
 	};
