@@ -745,6 +745,36 @@ static void two_channels(void **st)
 	}
 }
 
+/*
+ * Round-robin: a channel that never ends (a ring) does not starve one
+ * started after it; the ring keeps moving meanwhile.
+ */
+static void round_robin(void **st)
+{
+	u32 before;
+
+	(void)st;
+	fill_host(SRC(4), 3u << 20, 4);
+	ring_up(4);
+	start(4, DESC(4, 0));
+	assert_true(DK_WAIT_UNTIL(crd(4, DMAC_CH_COMPLETED) >= 1, 10000));
+	before = crd(4, DMAC_CH_COMPLETED);
+	fill_host(SRC(3), 1u << 20, 3);
+	for (unsigned int i = 0; i < 16; i++)
+		put_desc(DESC(3, i), SRC(3) + (64u << 10) * i,
+			 DST(3) + (64u << 10) * i, 64u << 10,
+			 DMAC_OP_COPY | (i == 15 ? DMAC_CTL_LAST : 0),
+			 DESC(3, i + 1));
+	start(3, DESC(3, 0));
+	assert_true(wait_idle_irq(3));
+	assert_int_equal(crd(3, DMAC_CH_COMPLETED), 16);
+	assert_memory_equal(host(DST(3)), host(SRC(3)), 1u << 20);
+	assert_int_equal(state(4), DMAC_STATE_BUSY);
+	assert_true(DK_WAIT_UNTIL(crd(4, DMAC_CH_COMPLETED) > before, 10000));
+	cwr(4, DMAC_CH_CMD, DMAC_CMD_ABORT);
+	assert_int_equal(state(4), DMAC_STATE_IDLE);
+}
+
 static void gctrl_reset(void **st)
 {
 	u8 *dh = host(DST(7));
@@ -916,6 +946,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_channels, setup, teardown),
+		cmocka_unit_test_setup_teardown(round_robin, setup, teardown),
 		cmocka_unit_test_setup_teardown(gctrl_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(destroy_running, setup,
 						teardown),
