@@ -17,6 +17,17 @@
  * other buckets, and when every entry is in use dma-debug says so once and
  * disables itself, as Linux does.
  *
+ * Scatterlists (Linux's CONFIG_DMA_API_DEBUG_SG, always on): each segment
+ * dma_map_sg() returns is checked against dma_get_max_seg_size() and
+ * dma_get_seg_boundary(), one report per offending segment and class.
+ * Linux compares the CPU entry's length (sg->length) of the same index;
+ * we compare the DMA segment's (sg_dma_len()), which is what the device
+ * is given and what the limits are about (the two are equal unless the
+ * backend merged entries). Each CPU entry is checked as Linux's
+ * check_for_stack()/check_for_illegal_area() do, on the success path only
+ * where the front end already found no physical address, and on every
+ * entry when the backend refused the list (the map_sg_bad hook).
+ *
  * Cacheline tracking: a mapping the device may write (not DMA_TO_DEVICE) is
  * also chained by its first cacheline; a second one on the same cacheline
  * is reported as Linux's "cacheline tracking EEXIST", and the 9th (more
@@ -136,6 +147,8 @@ static const char *const class_name[DK_DMA_DEBUG_NR_CLASSES] = {
 	[DK_DMA_DEBUG_OVERLAP] = "overlap",
 	[DK_DMA_DEBUG_OVERLAP_LIMIT] = "overlap_limit",
 	[DK_DMA_DEBUG_LEAK] = "leak",
+	[DK_DMA_DEBUG_SG_MAX_SEG] = "sg_max_seg",
+	[DK_DMA_DEBUG_SG_BOUNDARY] = "sg_boundary",
 };
 
 /*
@@ -854,6 +867,90 @@ static inline void check_present(const struct dbg_state *st,
 	check_present_slow(dev, phys, size, caller);
 }
 
+/*
+ * Physical address of sg entry @s's data, or DK_PHYS_INVALID when it has no
+ * page or a pointer that is not a struct page of RAM (page_to_phys() logs
+ * that one).
+ */
+static inline phys_addr_t sg_entry_phys(struct scatterlist *s)
+{
+	struct page *pg = sg_page(s);
+	phys_addr_t phys;
+
+	if (!pg)
+		return DK_PHYS_INVALID;
+	phys = page_to_phys(pg);
+	return phys == DK_PHYS_INVALID ? phys : phys + s->offset;
+}
+
+/*
+ * Linux's check_for_stack()/check_for_illegal_area() on sg entry @idx,
+ * whose data is at @phys (sg_entry_phys()). An entry set by sg_set_buf()
+ * on memory outside simulated RAM has no page and keeps no CPU address,
+ * so stack and malloc cannot be told apart: it is an invalid area. A
+ * pointer that is not a struct page is taken, as Linux's VMAP_STACK check
+ * does, as probably pointing at the data: on the stack, it is a stack
+ * mapping. Returns whether it reported.
+ */
+static bool check_sg_entry(const struct dbg_state *st, struct device *dev,
+			   struct scatterlist *s, int idx, phys_addr_t phys,
+			   const void *caller)
+{
+	struct page *pg = sg_page(s);
+	const struct dk_ram_region *r;
+	const u8 *addr;
+
+	if (phys != DK_PHYS_INVALID) {
+		r = dk__ram_region(st->ram, phys);
+		if (likely(r && s->length <= r->size - (phys - r->base)))
+			return false;
+		report(DK_DMA_DEBUG_MAP_INVALID, dev, NULL, caller,
+		       "device driver maps memory from invalid area [sg entry=%d] [phys=0x%016llx] [len=%u] (runs beyond simulated RAM)",
+		       idx, (unsigned long long)phys, s->length);
+		return true;
+	}
+	if (!pg) {
+		report(DK_DMA_DEBUG_MAP_INVALID, dev, NULL, caller,
+		       "device driver maps memory from invalid area [sg entry=%d] [page=NULL] [offset=%u] [len=%u] (no struct page: set from memory outside simulated RAM, stack or malloc)",
+		       idx, s->offset, s->length);
+		return true;
+	}
+	addr = (const u8 *)pg + s->offset;
+	if (on_stack(addr, s->length ? s->length : 1))
+		report(DK_DMA_DEBUG_MAP_STACK, dev, NULL, caller,
+		       "device driver maps memory from stack [probable addr=%p] [sg entry=%d] [len=%u] (a stack address where a struct page belongs)",
+		       (const void *)addr, idx, s->length);
+	else
+		report(DK_DMA_DEBUG_MAP_INVALID, dev, NULL, caller,
+		       "device driver maps memory from invalid area [sg entry=%d] [page=%p] [offset=%u] [len=%u] (not a struct page of simulated RAM)",
+		       idx, (void *)pg, s->offset, s->length);
+	return true;
+}
+
+/*
+ * Linux's check_sg_segment() on mapped segment @idx: longer than
+ * @max_seg, or crossing a @boundary (mask) line. One report per class.
+ */
+static inline void check_sg_segment(struct device *dev, struct scatterlist *s,
+				    int idx, unsigned int max_seg,
+				    u64 boundary, const void *caller)
+{
+	u64 start = sg_dma_address(s), len = sg_dma_len(s);
+
+	if (unlikely(len > max_seg))
+		report(DK_DMA_DEBUG_SG_MAX_SEG, dev, NULL, caller,
+		       "mapping sg segment longer than device claims to support [len=%llu] [max=%u] [device address=0x%016llx] [segment=%d]",
+		       (unsigned long long)len, max_seg,
+		       (unsigned long long)start, idx);
+	if (unlikely(len && ((start ^ (start + len - 1)) & ~boundary)))
+		report(DK_DMA_DEBUG_SG_BOUNDARY, dev, NULL, caller,
+		       "mapping sg segment across boundary [start=0x%016llx] [end=0x%016llx] [boundary=0x%016llx] [size=%llu bytes] [segment=%d]",
+		       (unsigned long long)start,
+		       (unsigned long long)(start + len - 1),
+		       (unsigned long long)boundary,
+		       (unsigned long long)len, idx);
+}
+
 /* ---- the hooks ----------------------------------------------------------- */
 
 /* A reference entry for a lookup or an insert: the fields every hook sets. */
@@ -974,15 +1071,28 @@ static void hook_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 {
 	struct dbg_state *st = dbg_get();
 	struct scatterlist *s;
+	unsigned int max_seg;
+	u64 boundary;
 	int i;
 
 	if (!st || mapped_ents <= 0)
 		return;
-	for_each_sg(sg, s, nents, i)
-		check_present(st, dev, page_to_phys(sg_page(s)) + s->offset,
-			      s->length, caller);
+	for_each_sg(sg, s, nents, i) {
+		phys_addr_t phys = sg_entry_phys(s);
+
+		/* No physical address: a backend mapped it anyway. */
+		if (unlikely(phys == DK_PHYS_INVALID)) {
+			check_sg_entry(st, dev, s, i, phys, caller);
+			continue;
+		}
+		check_present(st, dev, phys, s->length, caller);
+	}
+	max_seg = dma_get_max_seg_size(dev);
+	boundary = dma_get_seg_boundary(dev);
 	for_each_sg(sg, s, mapped_ents, i) {
 		struct dbg_entry ref;
+
+		check_sg_segment(dev, s, i, max_seg, boundary, caller);
 
 		ref_init(&ref, dev, sg_dma_address(s), sg_dma_len(s));
 		ref.paddr = page_to_phys(sg_page(s)) + s->offset;
@@ -995,6 +1105,24 @@ static void hook_map_sg(struct device *dev, struct scatterlist *sg, int nents,
 		if (!add_entry(st, &ref, dir != DMA_TO_DEVICE, attrs))
 			return;
 	}
+}
+
+/*
+ * The backend refused the list: report each entry that is not DMA-able
+ * memory (Linux checks them in debug_dma_map_sg(), which our front end
+ * calls only on success). @nents may overstate the list: stop at its end.
+ */
+static void hook_map_sg_bad(struct device *dev, struct scatterlist *sg,
+			    int nents, const void *caller)
+{
+	struct dbg_state *st = dbg_get();
+	struct scatterlist *s;
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0, s = sg; i < nents && s; i++, s = sg_next(s))
+		check_sg_entry(st, dev, s, i, sg_entry_phys(s), caller);
 }
 
 /*
@@ -1167,6 +1295,7 @@ static const struct dk_dma_debug_ops dbg_ops = {
 	.mapping_error = hook_mapping_error,
 	.unmap_page = hook_unmap_page,
 	.map_sg = hook_map_sg,
+	.map_sg_bad = hook_map_sg_bad,
 	.unmap_sg = hook_unmap_sg,
 	.alloc_coherent = hook_alloc_coherent,
 	.free_coherent = hook_free_coherent,

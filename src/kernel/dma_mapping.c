@@ -466,10 +466,14 @@ static int map_sg(struct device *dev, struct scatterlist *sg, int nents,
 		dev_err(dev, "%s: the device's dma_map_ops has no map_sg", fn);
 		return -EIO;
 	}
-	if (ents > 0) {
+	if (likely(ents > 0)) {
 		DEBUG_HOOK(map_sg, dev, sg, nents, ents, dir, attrs, caller);
-	} else if (ents != -EINVAL && ents != -ENOMEM && ents != -EIO &&
-		   ents != -EREMOTEIO) {
+		return ents;
+	}
+	/* Refused: dma-debug says which entries are not DMA-able memory. */
+	DEBUG_HOOK(map_sg_bad, dev, sg, nents, caller);
+	if (ents != -EINVAL && ents != -ENOMEM && ents != -EIO &&
+	    ents != -EREMOTEIO) {
 		dev_err(dev, "%s: backend returned %d", fn, ents);
 		return -EIO;
 	}
@@ -490,8 +494,10 @@ int dma_map_sgtable(struct device *dev, struct sg_table *sgt,
 {
 	int nents;
 
+	if (!check_dev(dev, "dma_map_sgtable"))
+		return -EINVAL;
 	if (!sgt) {
-		dk__err("dma_map_sgtable: sg_table is NULL");
+		dev_err(dev, "dma_map_sgtable: sg_table is NULL");
 		return -EINVAL;
 	}
 	nents = map_sg(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs,
@@ -532,8 +538,10 @@ void dma_unmap_sg_attrs(struct device *dev, struct scatterlist *sg, int nents,
 void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt,
 		       enum dma_data_direction dir, unsigned long attrs)
 {
+	if (!check_dev(dev, "dma_unmap_sgtable"))
+		return;
 	if (!sgt) {
-		dk__err("dma_unmap_sgtable: sg_table is NULL");
+		dev_err(dev, "dma_unmap_sgtable: sg_table is NULL");
 		return;
 	}
 	unmap_sg(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs,

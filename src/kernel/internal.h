@@ -175,6 +175,8 @@ void dk__dma_direct_sync_sg_for_device(struct device *dev,
  * into the driver. map_single_bad runs only when dma_map_single() refuses
  * a buffer that is not simulated RAM (Linux's debug_dma_map_single()
  * checks, made where they can fail: simulated RAM is never a stack);
+ * map_sg_bad likewise runs only when the backend refuses an sg list (the
+ * entry checks of Linux's debug_dma_map_sg(): stack, memory outside RAM);
  * map_phys gets the CPU physical address the front end already has;
  * @single tells dma_map_single from dma_map_page. Every hook is optional.
  * Register at dma-debug's init, unregister (NULL) at its exit; hooks may
@@ -214,6 +216,8 @@ struct dk_dma_debug_ops {
 				int nelems, int dir, const void *caller);
 	void (*sync_sg_for_device)(struct device *dev, struct scatterlist *sg,
 				   int nelems, int dir, const void *caller);
+	void (*map_sg_bad)(struct device *dev, struct scatterlist *sg,
+			   int nents, const void *caller);
 };
 
 /* Install (or with NULL remove) the dma-debug hooks; returns the old. */

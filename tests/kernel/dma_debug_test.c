@@ -4,6 +4,9 @@
  * triggered once (with the correct use of the same call reporting
  * nothing), leaks at unbind and at destroy, the table running out, abort
  * mode in a forked child, dma-debug off, and two threads mapping at once.
+ * The scatterlist checks (segment size and boundary; stack and non-RAM
+ * entries) use dma-direct and two test-local dma_map_ops: one merging a
+ * list into one segment, one accepting any entry.
  *
  * Each test builds its own machine with cfg.dma.debug set (warn mode), so
  * it does not depend on DK_DMA_DEBUG; the "off" test clears that variable.
@@ -19,12 +22,14 @@
 #include <dmakit/hw/dma.h>
 #include <dmakit/machine.h>
 #include <linux/dma-debug.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
+#include <linux/swiotlb.h>
 #include "dk_test.h"
 #include "tmodel.h"
 #include "hw/internal.h"
@@ -336,6 +341,228 @@ static void map_checks(void **state)
 	assert_errors(-1, 3);
 }
 
+/* ---- scatterlists ------------------------------------------------------- */
+
+static int nr_merge_map, nr_merge_unmap;
+
+/* Merges a physically contiguous list into one segment, bus = phys. */
+static int merge_map_sg(struct device *d, struct scatterlist *sgl, int nents,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *s;
+	int i;
+
+	(void)d;
+	(void)dir;
+	(void)attrs;
+	nr_merge_map++;
+	sg_dma_address(sgl) = sg_phys(sgl);
+	sg_dma_len(sgl) = 0;
+	for_each_sg(sgl, s, nents, i)
+		sg_dma_len(sgl) += s->length;
+	return 1;
+}
+
+static void merge_unmap_sg(struct device *d, struct scatterlist *sgl,
+			   int nents, enum dma_data_direction dir,
+			   unsigned long attrs)
+{
+	(void)d;
+	(void)sgl;
+	(void)nents;
+	(void)dir;
+	(void)attrs;
+	nr_merge_unmap++;
+}
+
+static const struct dma_map_ops merge_ops = {
+	.map_sg = merge_map_sg,
+	.unmap_sg = merge_unmap_sg,
+};
+
+/* Maps any entry, page or not, at a made-up bus address. */
+static int lax_map_sg(struct device *d, struct scatterlist *sgl, int nents,
+		      enum dma_data_direction dir, unsigned long attrs)
+{
+	struct scatterlist *s;
+	int i;
+
+	(void)d;
+	(void)dir;
+	(void)attrs;
+	for_each_sg(sgl, s, nents, i) {
+		sg_dma_address(s) = (1ull << 40) + (u64)i * 4096;
+		sg_dma_len(s) = s->length;
+	}
+	return nents;
+}
+
+static const struct dma_map_ops lax_ops = {
+	.map_sg = lax_map_sg,
+	.unmap_sg = merge_unmap_sg,
+};
+
+/* Segments longer than dma_get_max_seg_size() or across its boundary. */
+static void sg_segment_checks(void **state)
+{
+	struct scatterlist sg[3];
+	char want[256];
+	u64 p1;
+
+	(void)state;
+	/* dma-direct: a list the driver built too long for the device. */
+	assert_int_equal(dma_set_max_seg_size(dev, 4096), 0);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, 4096);		/* exactly the limit */
+	sg_set_buf(&sg[1], buf + 8192, 4097);	/* one byte above it */
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 2);
+	p1 = virt_to_phys(buf + 8192);
+	assert_true(sg_dma_address(&sg[1]) == p1);	/* bus = phys */
+	assert_errors(DK_DMA_DEBUG_SG_MAX_SEG, 1);
+	assert_errors(DK_DMA_DEBUG_SG_BOUNDARY, 0);
+	snprintf(want, sizeof(want),
+		 "DMA-API: (unbound) dk-tmodel-nt0: mapping sg segment longer than device claims to support [len=4097] [max=4096] [device address=0x%016llx] [segment=1] [at ",
+		 (unsigned long long)p1);
+	assert_log_count(want, 1);
+	assert_log_count("DMA-API", 1);
+	/* Mapped all the same, and tracked: the unmap is clean. */
+	assert_int_equal(dk_dma_debug_entries(), 2);
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_errors(-1, 1);
+	dk_test_log_clear();
+
+	/* Across a 4 KiB boundary; a segment ending on it is fine. */
+	assert_int_equal(dma_set_max_seg_size(dev, 65536), 0);
+	assert_int_equal(dma_set_seg_boundary(dev, 0xfff), 0);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf + 4000, 200);
+	sg_set_buf(&sg[1], buf + 8192, 4096);
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_FROM_DEVICE), 2);
+	assert_errors(DK_DMA_DEBUG_SG_BOUNDARY, 1);
+	assert_errors(DK_DMA_DEBUG_SG_MAX_SEG, 1);
+	snprintf(want, sizeof(want),
+		 "mapping sg segment across boundary [start=0x%016llx] [end=0x%016llx] [boundary=0x0000000000000fff] [size=200 bytes] [segment=0] [at ",
+		 (unsigned long long)virt_to_phys(buf + 4000),
+		 (unsigned long long)virt_to_phys(buf + 4199));
+	assert_log_count(want, 1);
+	assert_log_count("DMA-API", 1);
+	dma_unmap_sg(dev, sg, 2, DMA_FROM_DEVICE);
+	assert_errors(-1, 2);
+	dk_test_log_clear();
+
+	/*
+	 * A backend merging three 2 KiB entries (each within both limits)
+	 * into one 6 KiB segment: the segment is checked, once per class.
+	 */
+	assert_int_equal(dma_set_max_seg_size(dev, 4096), 0);
+	set_dma_ops(dev, &merge_ops);
+	sg_init_table(sg, 3);
+	sg_set_buf(&sg[0], buf, 2048);
+	sg_set_buf(&sg[1], buf + 2048, 2048);
+	sg_set_buf(&sg[2], buf + 4096, 2048);
+	assert_int_equal(dma_map_sg(dev, sg, 3, DMA_TO_DEVICE), 1);
+	assert_int_equal(nr_merge_map, 1);
+	assert_int_equal(sg_dma_len(&sg[0]), 6144);
+	assert_errors(DK_DMA_DEBUG_SG_MAX_SEG, 2);
+	assert_errors(DK_DMA_DEBUG_SG_BOUNDARY, 2);
+	assert_log_count("[len=6144] [max=4096]", 1);
+	assert_log_count("[boundary=0x0000000000000fff] [size=6144 bytes] [segment=0]",
+			 1);
+	assert_log_count("DMA-API", 2);
+	dma_unmap_sg(dev, sg, 3, DMA_TO_DEVICE);
+	assert_int_equal(nr_merge_unmap, 1);
+	set_dma_ops(dev, NULL);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_errors(-1, 4);
+
+	/* Within both limits again: silent. */
+	dk_test_log_clear();
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, 4096);
+	sg_set_buf(&sg[1], buf + 4096, 4096);
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 2);
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	assert_errors(-1, 4);
+	assert_log_count("DMA-API", 0);
+	/* The summary names the new classes. */
+	{
+		char out[2048] = "";
+		FILE *f = fmemopen(out, sizeof(out) - 1, "w");
+
+		assert_non_null(f);
+		dk_dma_debug_summary(f);
+		fclose(f);
+		assert_non_null(strstr(out, "sg_max_seg=2 sg_boundary=2"));
+	}
+	assert_string_equal(dk_dma_debug_class_name(DK_DMA_DEBUG_SG_MAX_SEG),
+			    "sg_max_seg");
+	assert_string_equal(dk_dma_debug_class_name(DK_DMA_DEBUG_SG_BOUNDARY),
+			    "sg_boundary");
+}
+
+/* Stack, malloc and beyond-RAM entries: one report each, as map_single. */
+static void sg_bad_entries(void **state)
+{
+	_Alignas(64) char stackbuf[64];
+	struct scatterlist sg[4];
+	void *heap = malloc(64);
+	struct page *last;
+	unsigned long used;
+
+	(void)state;
+	assert_non_null(heap);
+	/* The last page of RAM, 8 KiB from it: runs beyond RAM. */
+	last = phys_to_page(m->dma->ram_top & ~(u64)(PAGE_SIZE - 1));
+	assert_non_null(last);
+	sg_init_table(sg, 4);
+	sg_set_buf(&sg[0], buf, 64);			/* fine */
+	sg_set_buf(&sg[1], heap, 64);			/* no page */
+	sg_set_page(&sg[2], (struct page *)(void *)stackbuf, 64, 0);
+	sg_set_page(&sg[3], last, 8192, 0);
+	assert_log_count("sg_set_buf", 1);
+	dk_test_log_clear();
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, 0);
+	assert_int_equal(dma_map_sg(dev, sg, 4, DMA_TO_DEVICE), 0);
+	/* dma-direct refuses at entry 1; dma-debug says why, per entry. */
+	assert_log_count("dk-tmodel-nt0: dma_map_sg: entry 1 ", 1);
+	assert_errors(DK_DMA_DEBUG_MAP_INVALID, 2);
+	assert_errors(DK_DMA_DEBUG_MAP_STACK, 1);
+	assert_errors(-1, 3);
+	assert_log_count("DMA-API: (unbound) dk-tmodel-nt0: device driver maps memory from invalid area [sg entry=1] [page=NULL] [offset=0] [len=64]",
+			 1);
+	assert_log_count("DMA-API: (unbound) dk-tmodel-nt0: device driver maps memory from stack [probable addr=",
+			 1);
+	assert_log_count("[sg entry=2] [len=64]", 1);
+	assert_log_count("[sg entry=3] [phys=", 1);
+	assert_log_count("(runs beyond simulated RAM)", 1);
+	assert_log_count("[sg entry=0]", 0);
+	assert_log_count("[at ", 3);
+	/* Nothing mapped, nothing tracked. */
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, 0);
+	dk_test_log_clear();
+
+	/* A list of good entries only: mapped, no report. */
+	assert_int_equal(dma_map_sg(dev, sg, 1, DMA_TO_DEVICE), 1);
+	dma_unmap_sg(dev, sg, 1, DMA_TO_DEVICE);
+	assert_errors(-1, 3);
+	assert_log_count(NULL, 0);
+
+	/* A backend that maps the malloc entry anyway: reported at map. */
+	set_dma_ops(dev, &lax_ops);
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 2);
+	assert_errors(DK_DMA_DEBUG_MAP_INVALID, 3);
+	assert_log_count("[sg entry=1] [page=NULL]", 1);
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	set_dma_ops(dev, NULL);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_errors(-1, 4);
+	free(heap);
+}
+
 static void overlap_checks(void **state)
 {
 	dma_addr_t a[10];
@@ -643,6 +870,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(sync_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(sg_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(sg_segment_checks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(sg_bad_entries, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(overlap_checks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(in_flight_check, setup,

@@ -4,14 +4,18 @@
  * bouncing (bus = physical); a 32-bit device gets bounce buffers for high
  * memory and data arrives intact both ways, the test thread acting as the
  * device through the DMA path; a missing dma_sync_single_for_cpu under
- * force-bounce shows as stale data; scatterlists longer than a page of
- * entries map and unmap; MMIO resources; nothing leaks.
+ * force-bounce shows as stale data, and dma_sync_sg_for_device/_for_cpu
+ * copy each way through the bounce slots; an invalid direction on a sync,
+ * an sg unmap or a resource mapping is refused and changes nothing;
+ * scatterlists longer than a page of entries map and unmap; MMIO
+ * resources; nothing leaks.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dmakit/hw/dma.h>
 #include <dmakit/machine.h>
+#include <linux/dma-debug.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/platform_device.h>
@@ -261,6 +265,208 @@ static void forced_bounce_missing_sync_is_stale(void **state)
 	assert_int_equal(dk_test_log_count(NULL), 0);
 }
 
+/* Each of @n bytes at @p is @v. */
+static bool all_bytes(const u8 *p, size_t n, u8 v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* The device's view of @n bytes at bus address @a. */
+static bool dev_sees(dma_addr_t a, size_t n, u8 v)
+{
+	u8 data[256];
+
+	assert_true(n <= sizeof(data));
+	assert_int_equal(dk_dma_read(&tm->hw, a, data, n), 0);
+	return all_bytes(data, n, v);
+}
+
+static void dev_writes(dma_addr_t a, size_t n, u8 v)
+{
+	u8 data[256];
+
+	assert_true(n <= sizeof(data));
+	memset(data, v, n);
+	assert_int_equal(dk_dma_write(&tm->hw, a, data, n), 0);
+}
+
+/*
+ * Under swiotlb=force each sg entry has its own bounce slot: the device
+ * sees CPU writes made after the map only after dma_sync_sg_for_device(),
+ * and the CPU sees device writes only after dma_sync_sg_for_cpu().
+ */
+static void forced_bounce_sg_syncs(void **state)
+{
+	struct scatterlist sg[2], *s;
+	struct page *pg;
+	u8 *buf = high_buf(8192, &pg);
+	int i;
+
+	(void)state;
+	assert_int_equal(dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	memset(buf, 0x11, 8192);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf, 256);
+	sg_set_buf(&sg[1], buf + 4096, 256);
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_BIDIRECTIONAL), 2);
+	for_each_sg(sg, s, 2, i) {
+		assert_true(is_swiotlb_buffer(dev, sg_dma_address(s)));
+		assert_true(sg_dma_address(s) != sg_phys(s));
+		assert_true(dev_sees(sg_dma_address(s), 256, 0x11));
+	}
+
+	/* CPU -> device: stale until the sync, then both entries copied. */
+	memset(buf, 0x22, 256);
+	memset(buf + 4096, 0x33, 256);
+	assert_true(dev_sees(sg_dma_address(&sg[0]), 256, 0x11));
+	assert_true(dev_sees(sg_dma_address(&sg[1]), 256, 0x11));
+	dma_sync_sg_for_device(dev, sg, 2, DMA_BIDIRECTIONAL);
+	assert_true(dev_sees(sg_dma_address(&sg[0]), 256, 0x22));
+	assert_true(dev_sees(sg_dma_address(&sg[1]), 256, 0x33));
+
+	/* Device -> CPU: stale until the sync, then both entries copied. */
+	dev_writes(sg_dma_address(&sg[0]), 256, 0x44);
+	dev_writes(sg_dma_address(&sg[1]), 256, 0x55);
+	assert_true(all_bytes(buf, 256, 0x22));
+	assert_true(all_bytes(buf + 4096, 256, 0x33));
+	dma_sync_sg_for_cpu(dev, sg, 2, DMA_BIDIRECTIONAL);
+	assert_true(all_bytes(buf, 256, 0x44));
+	assert_true(all_bytes(buf + 4096, 256, 0x55));
+	/* Only the entries' bytes. */
+	assert_true(all_bytes(buf + 256, 4096 - 256, 0x11));
+	assert_true(all_bytes(buf + 4096 + 256, 4096 - 256, 0x11));
+	dma_unmap_sg(dev, sg, 2, DMA_BIDIRECTIONAL);
+
+	/* One way each: TO_DEVICE copies for the device ... */
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_TO_DEVICE), 2);
+	memset(buf, 0x66, 256);
+	assert_true(dev_sees(sg_dma_address(&sg[0]), 256, 0x44));
+	dma_sync_sg_for_device(dev, sg, 2, DMA_TO_DEVICE);
+	assert_true(dev_sees(sg_dma_address(&sg[0]), 256, 0x66));
+	dma_unmap_sg(dev, sg, 2, DMA_TO_DEVICE);
+	/* ... FROM_DEVICE for the CPU. */
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_FROM_DEVICE), 2);
+	dev_writes(sg_dma_address(&sg[1]), 256, 0x77);
+	assert_true(all_bytes(buf + 4096, 256, 0x55));
+	dma_sync_sg_for_cpu(dev, sg, 2, DMA_FROM_DEVICE);
+	assert_true(all_bytes(buf + 4096, 256, 0x77));
+	dma_unmap_sg(dev, sg, 2, DMA_FROM_DEVICE);
+	__free_pages(pg, 1);
+	assert_int_equal(dk_test_log_count(NULL), 0);
+}
+
+/*
+ * An invalid direction (DMA_NONE, 7) is refused with a message naming the
+ * device and the call, and changes nothing: no copy through the bounce
+ * slot, the mapping stays (slots, dma-debug entry), no dma-debug report.
+ */
+static void bad_direction_changes_nothing(void **state)
+{
+	struct platform_device *pdev = to_platform_device(dev);
+	phys_addr_t fifo = pdev->resource[0].start + 8;
+	static const int bad[] = { DMA_NONE, 7 };
+	struct scatterlist sg[2];
+	unsigned long used, used_mapped, entries;
+	struct page *pg;
+	u8 *buf = high_buf(8192, &pg);
+	struct sg_table *no_sgt = NULL;
+	dma_addr_t a, r;
+	unsigned int k;
+
+	(void)state;
+	assert_int_equal(dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)), 0);
+	memset(buf, 0x11, 8192);
+	a = dma_map_single(dev, buf, 256, DMA_BIDIRECTIONAL);
+	assert_int_equal(dma_mapping_error(dev, a), 0);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], buf + 4096, 256);
+	sg_set_buf(&sg[1], buf + 6144, 256);
+	assert_int_equal(dma_map_sg(dev, sg, 2, DMA_BIDIRECTIONAL), 2);
+	r = dma_map_resource(dev, fifo, 4, DMA_FROM_DEVICE, 0);
+	assert_int_equal(dma_mapping_error(dev, r), 0);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used_mapped), 0);
+	entries = dk_dma_debug_entries();
+	/* CPU and device each write something the other has not seen. */
+	memset(buf, 0x22, 256);
+	memset(buf + 4096, 0x22, 256);
+	dev_writes(a + 128, 128, 0x33);
+	dev_writes(sg_dma_address(&sg[1]), 256, 0x33);
+
+	for (k = 0; k < 2; k++) {
+		int d = bad[k];
+
+		dma_sync_single_for_cpu(dev, a, 256, d);
+		dma_sync_single_for_device(dev, a, 256, d);
+		dma_sync_sg_for_cpu(dev, sg, 2, d);
+		dma_sync_sg_for_device(dev, sg, 2, d);
+		dma_unmap_sg(dev, sg, 2, d);
+		assert_true(dma_map_resource(dev, fifo, 4, d, 0) ==
+			    DMA_MAPPING_ERROR);
+		dma_unmap_resource(dev, r, 4, d, 0);
+	}
+	assert_log_count("dma_sync_single_for_cpu: invalid DMA direction", 2);
+	assert_log_count("dma_sync_single_for_device: invalid DMA direction",
+			 2);
+	assert_log_count("dma_sync_sg_for_cpu: invalid DMA direction", 2);
+	assert_log_count("dma_sync_sg_for_device: invalid DMA direction", 2);
+	assert_log_count("dma_unmap_sg: invalid DMA direction", 2);
+	assert_log_count("dma_map_resource: invalid DMA direction", 2);
+	assert_log_count("dma_unmap_resource: invalid DMA direction", 2);
+	assert_log_count("invalid DMA direction 7 ", 7);
+	assert_int_equal(dk_test_log_count(dev_name(dev)), 14);
+	assert_log_count(NULL, 14);
+
+	/* Nothing copied either way. */
+	assert_true(dev_sees(a, 128, 0x11));
+	assert_true(all_bytes(buf + 128, 128, 0x22));
+	assert_true(dev_sees(sg_dma_address(&sg[0]), 256, 0x11));
+	assert_true(all_bytes(buf + 6144, 256, 0x11));
+	/* Nothing unmapped, nothing new mapped. */
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, used_mapped);
+	assert_int_equal(dk_dma_debug_entries(), entries);
+	assert_int_equal(dk_dma_debug_errors(-1), 0);
+	dk_test_log_clear();
+
+	/* Size 0, and a NULL sg_table. */
+	assert_true(dma_map_resource(dev, fifo, 0, DMA_TO_DEVICE, 0) ==
+		    DMA_MAPPING_ERROR);
+	assert_log_count("dma_map_resource: 0x", 1);
+	assert_log_count("size is 0", 1);
+	assert_int_equal(dma_map_sgtable(dev, no_sgt, DMA_TO_DEVICE, 0),
+			 -EINVAL);
+	assert_log_count("dma_map_sgtable: sg_table is NULL", 1);
+	dma_unmap_sgtable(dev, no_sgt, DMA_TO_DEVICE, 0);
+	assert_log_count("dma_unmap_sgtable: sg_table is NULL", 1);
+	assert_int_equal(dk_test_log_count(dev_name(dev)), 3);
+	assert_int_equal(dma_map_sgtable(NULL, no_sgt, DMA_TO_DEVICE, 0),
+			 -EINVAL);
+	assert_log_count("dma_map_sgtable: NULL device", 1);
+	assert_log_count(NULL, 4);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, used_mapped);
+	assert_int_equal(dk_dma_debug_entries(), entries);
+	dk_test_log_clear();
+
+	/* The mappings are intact: the correct calls still work. */
+	dma_sync_sg_for_cpu(dev, sg, 2, DMA_BIDIRECTIONAL);
+	assert_true(all_bytes(buf + 6144, 256, 0x33));
+	dma_sync_single_for_device(dev, a, 256, DMA_BIDIRECTIONAL);
+	assert_true(dev_sees(a, 256, 0x22));
+	dma_unmap_sg(dev, sg, 2, DMA_BIDIRECTIONAL);
+	dma_unmap_single(dev, a, 256, DMA_BIDIRECTIONAL);
+	dma_unmap_resource(dev, r, 4, DMA_FROM_DEVICE, 0);
+	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
+	assert_int_equal(used, 0);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_int_equal(dk_dma_debug_errors(-1), 0);
+	assert_log_count(NULL, 0);
+	__free_pages(pg, 1);
+}
+
 static void sg_chained_map_unmap(void **state)
 {
 	unsigned int n = 3 * (unsigned int)SG_MAX_SINGLE_ALLOC + 5, i, count;
@@ -328,6 +534,10 @@ static void sg_map_failure_unmaps_all(void **state)
 	assert_log_count("sg_set_buf", 1);
 	assert_int_equal(dma_map_sg(dev, sg, 3, DMA_TO_DEVICE), 0);
 	assert_log_count("entry 2", 1);
+	/* dma-debug, when on (the suite's DK_DMA_DEBUG=1), says it too. */
+	assert_int_equal(dk_dma_debug_errors(DK_DMA_DEBUG_MAP_INVALID),
+			 dk_dma_debug_mode() != DK_DMA_DEBUG_OFF);
+	assert_log_count("DMA-API", dk_dma_debug_mode() != DK_DMA_DEBUG_OFF);
 	assert_int_equal(dk_swiotlb_stats(NULL, &used), 0);
 	assert_int_equal(used, 0);
 	kfree(a);
@@ -361,6 +571,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			forced_bounce_missing_sync_is_stale, setup_force,
 			teardown),
+		cmocka_unit_test_setup_teardown(forced_bounce_sg_syncs,
+						setup_force, teardown),
+		cmocka_unit_test_setup_teardown(bad_direction_changes_nothing,
+						setup_force, teardown),
 		cmocka_unit_test_setup_teardown(sg_chained_map_unmap, setup32,
 						teardown),
 		cmocka_unit_test_setup_teardown(sg_map_failure_unmaps_all,

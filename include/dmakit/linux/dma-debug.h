@@ -15,6 +15,10 @@
  * creation; the test suite runs with DK_DMA_DEBUG=1. Off, it costs one
  * pointer test per call.
  *
+ * The scatterlist segment checks of Linux's CONFIG_DMA_API_DEBUG_SG are
+ * always on: each segment dma_map_sg() returns is checked against
+ * dma_get_max_seg_size() and dma_get_seg_boundary().
+ *
  * Differs from Linux: single and page mappings are told apart (Linux 6.1
  * calls both "single"); every report is logged, not only the first; the
  * abort mode is Linux's panic_on_warn for these reports; extra checks for
@@ -57,6 +61,8 @@ enum dk_dma_debug_class {
 	DK_DMA_DEBUG_OVERLAP,		/* cacheline tracking EEXIST */
 	DK_DMA_DEBUG_OVERLAP_LIMIT,	/* more than 7 on one cacheline */
 	DK_DMA_DEBUG_LEAK,		/* pending at unbind or destroy */
+	DK_DMA_DEBUG_SG_MAX_SEG,	/* sg segment above max_seg_size */
+	DK_DMA_DEBUG_SG_BOUNDARY,	/* sg segment crosses seg_boundary */
 	DK_DMA_DEBUG_NR_CLASSES
 };
 
