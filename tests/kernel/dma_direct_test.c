@@ -557,6 +557,14 @@ static void resource_mapping(void **state)
 	assert_true(dma_map_resource(dev, 0x200000000000ull, 4, DMA_TO_DEVICE,
 				     0) == DMA_MAPPING_ERROR);
 	assert_log_count("overflow", 1);
+	/* Both ends outside RAM, the low RAM region in between: refused. */
+	assert_true(dma_map_resource(dev, DK_RAM_LOW_BASE - 0x10000,
+				     DK_RAM_LOW_SIZE + 0x20000, DMA_TO_DEVICE,
+				     0) == DMA_MAPPING_ERROR);
+	assert_log_count("is RAM; map RAM with dma_map_page", 1);
+	assert_true(dma_map_resource(dev, ~0ull - 15, 32, DMA_TO_DEVICE, 0) ==
+		    DMA_MAPPING_ERROR);
+	assert_log_count("wraps around the address space", 1);
 }
 
 int main(void)
