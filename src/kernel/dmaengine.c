@@ -741,8 +741,8 @@ int dma_get_slave_caps(struct dma_chan *chan, struct dma_slave_caps *caps)
 	caps->max_sg_burst = device->max_sg_burst;
 	caps->residue_granularity = device->residue_granularity;
 	caps->descriptor_reuse = device->descriptor_reuse;
-	/* Pause is advertised only with resume, as Linux does. */
-	caps->cmd_pause = device->device_pause && device->device_resume;
+	/* Each command is advertised by its own op, as Linux does. */
+	caps->cmd_pause = !!device->device_pause;
 	caps->cmd_resume = !!device->device_resume;
 	caps->cmd_terminate = !!device->device_terminate_all;
 	if (device->device_caps)
@@ -819,7 +819,8 @@ dmaengine_prep_dma_cyclic(struct dma_chan *chan, dma_addr_t buf_addr,
 			  size_t buf_len, size_t period_len,
 			  enum dma_transfer_direction dir, unsigned long flags)
 {
-	if (!prep_ok(chan, __func__, DMA_CYCLIC,
+	/* Only the op is needed, not DMA_CYCLIC in cap_mask, as Linux. */
+	if (!prep_ok(chan, __func__, -1,
 		     chan && !IS_ERR(chan) && chan->device ?
 		     (const void *)chan->device->device_prep_dma_cyclic : NULL))
 		return NULL;

@@ -3,9 +3,13 @@
  * dmac_test.c - the DK-DMAC driver through the dmaengine client API only:
  * bad arguments, memcpy of many sizes with guard bytes, memset,
  * interleaved, polled completion, descriptor reuse, pause/resume and
- * residue while paused, terminate while busy, an IOMMU fault in the middle
- * of a chain (the failing cookie gets READ_FAILED / WRITE_FAILED, the rest
- * of the chain and another channel keep working), callback order and
+ * residue while paused, the residue of the descriptor in progress from the
+ * BYTES counter, terminate while busy (sync, and async + synchronize), an
+ * IOMMU fault in the middle of a chain (the failing cookie gets
+ * READ_FAILED / WRITE_FAILED, the rest of the chain and another channel
+ * keep working), invalid hardware descriptors (DESC_INVALID -> ABORTED),
+ * a callback that chains the next transfer, dma_get_slave_caps(), the
+ * misuse guards for calls a callback must not make, callback order and
  * exactly-once completion from 2 threads, remove/rebind, no leaks.
  */
 #define _GNU_SOURCE
@@ -17,6 +21,8 @@
 #include <dmakit/machine.h>
 #include <linux/dma-mapping.h>
 #include <linux/dmaengine.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
 #include <linux/kernel.h>
 #include "dk_test.h"
 
@@ -485,6 +491,566 @@ static void test_terminate(void **state)
 	assert_int_equal(env_down(&e), 0);
 }
 
+/*
+ * The largest buffer dma_alloc_coherent() gives (an order-10 allocation,
+ * 4 MiB, guards included): one copy of it is 64 bursts of 64 KiB.
+ */
+#define RES_LEN ((4u << 20) - 2 * GUARD)
+#define RES_TRIES 20
+#define RES_OTHERS 7		/* the controller's other channels */
+#define RES_OTHER_COPIES 16	/* 2 MiB each: 512 bursts per channel */
+
+/*
+ * The residue of the descriptor the controller is working on comes from
+ * its BYTES counter: caught paused in the middle, it is strictly between 0
+ * and the length (whole 64 KiB bursts moved), it holds while paused, and
+ * after resume the same cookie completes with residue 0.
+ *
+ * The engine copies a burst in microseconds. To give the poll (every
+ * 0.1 ms) many chances, the other 7 channels are kept busy: the engine
+ * serves the active channels one burst each per pass (datasheet 1), so
+ * the copy under test gets an eighth of it. Were the copy done before the
+ * pause anyway, the try is repeated with a new one.
+ */
+static void test_residue_in_progress(void **state)
+{
+	struct env e;
+	struct buf src, dst, ssrc, sdst;
+	struct dma_chan *other[RES_OTHERS];
+	struct dma_tx_state ts;
+	struct cb_log log = { 0 };
+	enum dma_status st;
+	dma_cookie_t c = 0;
+	u32 res = 0;
+	int tries, base = 0, i, j;
+	size_t k;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, RES_LEN, 0);
+	for (k = 0; k < RES_LEN; k++)
+		src.cpu[k] = (u8)(k * 7 + (k >> 12));
+	buf_get(&dst, e.dev, RES_LEN, 0);
+	buf_get(&ssrc, e.dev, BIG, 0x6b);
+	buf_get(&sdst, e.dev, BIG, 0);
+	for (i = 0; i < RES_OTHERS; i++) {
+		other[i] = get_chan();
+		assert_non_null(other[i]);
+	}
+	for (tries = 0; tries < RES_TRIES && !res; tries++) {
+		/* Background load; what a try left is terminated first. */
+		for (i = 0; i < RES_OTHERS; i++) {
+			assert_int_equal(dmaengine_terminate_sync(other[i]), 0);
+			for (j = 0; j < RES_OTHER_COPIES; j++)
+				submit(dmaengine_prep_dma_memcpy(other[i],
+								 sdst.bus,
+								 ssrc.bus,
+								 BIG, 0),
+				       NULL);
+			dma_async_issue_pending(other[i]);
+		}
+		base = cb_calls(&log);
+		memset(dst.cpu, 0, RES_LEN);
+		/*
+		 * A small copy first takes the block the last try freed
+		 * (the driver's cache is LIFO): the big copy's block then
+		 * differs from CUR_DESC until the controller fetches it.
+		 * The driver reads CUR_DESC/BYTES without telling a stale
+		 * CUR_DESC (the last block completed, the same bus address
+		 * as a recycled block) from a fetched one.
+		 */
+		submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 64,
+						 0), NULL);
+		c = submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus,
+						     RES_LEN,
+						     DMA_PREP_INTERRUPT), &log);
+		dma_async_issue_pending(e.chan);
+		/* Started: BYTES > 0 for this cookie (or already done). */
+		assert_true(DK_WAIT_UNTIL(
+			(st = dmaengine_tx_status(e.chan, c, &ts)) ==
+				DMA_COMPLETE || ts.residue < RES_LEN,
+			WAIT_MS));
+		assert_int_equal(dmaengine_pause(e.chan), 0);
+		st = dmaengine_tx_status(e.chan, c, &ts);
+		if (st == DMA_PAUSED && ts.residue > 0 &&
+		    ts.residue < RES_LEN) {
+			res = ts.residue;
+			break;
+		}
+		/* It finished before the pause: let it end, try again. */
+		assert_int_equal(dmaengine_resume(e.chan), 0);
+		assert_true(DK_WAIT_UNTIL(cb_calls(&log) == base + 1,
+					  WAIT_MS));
+		assert_int_equal(log.last, DMA_TRANS_NOERROR);
+	}
+	if (!res)
+		fail_msg("never caught the copy in the middle in %d tries",
+			 RES_TRIES);
+	/* BYTES counts whole 64 KiB bursts of a copy. */
+	assert_int_equal((RES_LEN - res) % 65536, 0);
+	/* Paused: BYTES holds, so the residue does not move. */
+	for (k = 0; k < 1000; k++)
+		dk_test_yield();
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_PAUSED);
+	assert_int_equal(ts.residue, res);
+	assert_int_equal(cb_calls(&log), base);
+	assert_int_equal(dmaengine_resume(e.chan), 0);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == base + 1, WAIT_MS));
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_COMPLETE);
+	assert_int_equal(ts.residue, 0);
+	assert_int_equal(log.last, DMA_TRANS_NOERROR);
+	assert_int_equal(log.residue, 0);
+	assert_int_equal(log.errors, 0);
+	assert_memory_equal(dst.cpu, src.cpu, RES_LEN);
+	buf_check_guards(&dst);
+	for (i = 0; i < RES_OTHERS; i++) {
+		assert_int_equal(dmaengine_terminate_sync(other[i]), 0);
+		dma_release_channel(other[i]);
+	}
+	buf_check_guards(&sdst);
+	buf_put(&src);
+	buf_put(&dst);
+	buf_put(&ssrc);
+	buf_put(&sdst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* A prepared memcpy's first hardware descriptor, seen by the CPU. */
+static u32 *hwdesc_of(struct dma_async_tx_descriptor *tx)
+{
+	u32 *hw;
+
+	assert_non_null(tx);
+	/* No IOMMU: the bus address is the physical address. */
+	hw = phys_to_virt((phys_addr_t)tx->phys);
+	assert_non_null(hw);
+	return hw;
+}
+
+/*
+ * Invalid hardware descriptors, made by corrupting prepared ones in RAM
+ * before issue_pending (datasheet 3 and 6): a reserved word set and LEN 0
+ * are DESC_INVALID, which the driver reports as DMA_TRANS_ABORTED with
+ * nothing moved. The good descriptors between and after them complete,
+ * and the channel takes new work afterwards.
+ */
+static void test_desc_invalid_aborted(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct dma_async_tx_descriptor *tx;
+	struct cb_log l1 = { 0 }, l2 = { 0 }, l3 = { 0 }, l4 = { 0 },
+		      l5 = { 0 };
+	u8 zero[4096] = { 0 };
+	u32 *hw;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, 4 * 4096, 0);
+	for (size_t k = 0; k < 4 * 4096; k++)
+		src.cpu[k] = (u8)(k * 5 + 3);
+	buf_get(&dst, e.dev, 4 * 4096, 0);
+	assert_int_equal(virt_to_phys(dst.cpu), dst.bus);
+	dk_test_log_clear();
+
+	/* Chunk 1: a reserved word (offset 0x28) non-zero. */
+	tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus + 4096,
+				       src.bus + 4096, 4096,
+				       DMA_PREP_INTERRUPT);
+	hw = hwdesc_of(tx);
+	assert_int_equal(hw[0x10 / 4], 4096);	/* LEN: it is the one */
+	assert_int_equal(hw[0x28 / 4], 0);
+	hw[0x28 / 4] = 0xdead;
+	submit(tx, &l1);
+	/* Chunk 0: good. */
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &l2);
+	/* Chunk 2: LEN 0. */
+	tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus + 2 * 4096,
+				       src.bus + 2 * 4096, 4096,
+				       DMA_PREP_INTERRUPT);
+	hw = hwdesc_of(tx);
+	hw[0x10 / 4] = 0;
+	submit(tx, &l3);
+	/* Chunk 3: good. */
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus + 3 * 4096,
+					 src.bus + 3 * 4096, 4096,
+					 DMA_PREP_INTERRUPT), &l4);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&l4) == 1, WAIT_MS));
+
+	assert_int_equal(cb_calls(&l1), 1);
+	assert_int_equal(l1.last, DMA_TRANS_ABORTED);
+	assert_int_equal(l1.residue, 4096);
+	assert_int_equal(cb_calls(&l2), 1);
+	assert_int_equal(l2.last, DMA_TRANS_NOERROR);
+	assert_int_equal(cb_calls(&l3), 1);
+	assert_int_equal(l3.last, DMA_TRANS_ABORTED);
+	assert_int_equal(l3.residue, 4096);
+	assert_int_equal(l4.last, DMA_TRANS_NOERROR);
+	assert_log_count("error DESC_INVALID", 2);
+	/* The invalid ones moved nothing; the good ones moved theirs. */
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	assert_memory_equal(dst.cpu + 4096, zero, 4096);
+	assert_memory_equal(dst.cpu + 2 * 4096, zero, 4096);
+	assert_memory_equal(dst.cpu + 3 * 4096, src.cpu + 3 * 4096, 4096);
+
+	/* New work on the channel: the failed chunks, now good. */
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus + 4096,
+					 src.bus + 4096, 2 * 4096,
+					 DMA_PREP_INTERRUPT), &l5);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&l5) == 1, WAIT_MS));
+	assert_int_equal(l5.last, DMA_TRANS_NOERROR);
+	assert_int_equal(l5.residue, 0);
+	assert_memory_equal(dst.cpu, src.cpu, 4 * 4096);
+	assert_int_equal(cb_calls(&l1) + cb_calls(&l2) + cb_calls(&l3) +
+			 cb_calls(&l4), 4);
+	assert_log_count("error DESC_INVALID", 2);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- terminate_async + synchronize --------------------------------------- */
+
+struct sync_log {
+	int calls;	/* atomic */
+	int entered;	/* atomic: callbacks started */
+	int inside;	/* atomic: a callback is running */
+	int late;	/* atomic: callbacks started after synchronize */
+	int terminated;	/* atomic: dmaengine_terminate_async() returned */
+	int synced;	/* atomic: dmaengine_synchronize() returned */
+};
+
+static void sync_cb(void *p)
+{
+	struct sync_log *l = p;
+
+	__atomic_store_n(&l->inside, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&l->synced, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&l->late, 1, __ATOMIC_RELAXED);
+	/*
+	 * The first one runs until the test has terminated the channel, so
+	 * synchronize has a running callback to wait for.
+	 */
+	if (__atomic_add_fetch(&l->entered, 1, __ATOMIC_RELAXED) == 1)
+		(void)DK_WAIT_UNTIL(__atomic_load_n(&l->terminated,
+						    __ATOMIC_ACQUIRE),
+				    WAIT_MS);
+	for (int k = 0; k < 5; k++)
+		dk_test_yield();
+	__atomic_add_fetch(&l->calls, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->inside, 0, __ATOMIC_SEQ_CST);
+}
+
+#define NSYNC 256
+
+/*
+ * dmaengine_terminate_async() while the controller is busy and a callback
+ * runs, then dmaengine_synchronize(): when synchronize returns the running
+ * callback has ended, no callback of the terminated descriptors runs, none
+ * starts later (checked after a new transfer completed on the channel),
+ * and the channel works. If the last copy had completed by the terminate
+ * (the test thread preempted for the whole round), the round is repeated.
+ */
+static void test_terminate_async_synchronize(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct sync_log sl = { 0 };
+	struct cb_log log2 = { 0 };
+	dma_cookie_t first = 0, last = 0;
+	bool busy = false;
+	int round, n = 0, i;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, BIG, 0x3e);
+	buf_get(&dst, e.dev, BIG, 0);
+	for (round = 0; round < 5 && !busy; round++) {
+		memset(&sl, 0, sizeof(sl));
+		for (i = 0; i < NSYNC; i++) {
+			struct dma_async_tx_descriptor *tx;
+
+			tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus,
+						       src.bus, BIG,
+						       DMA_PREP_INTERRUPT);
+			assert_non_null(tx);
+			tx->callback = sync_cb;
+			tx->callback_param = &sl;
+			last = dmaengine_submit(tx);
+			assert_true(last > 0);
+			if (!i)
+				first = last;
+		}
+		dma_async_issue_pending(e.chan);
+		/* The first callback runs (and waits for the terminate). */
+		assert_true(DK_WAIT_UNTIL(__atomic_load_n(&sl.inside,
+							  __ATOMIC_SEQ_CST),
+					  WAIT_MS));
+		assert_int_equal(dmaengine_tx_status(e.chan, first, NULL),
+				 DMA_COMPLETE);
+		busy = dmaengine_tx_status(e.chan, last, NULL) != DMA_COMPLETE;
+		assert_int_equal(dmaengine_terminate_async(e.chan), 0);
+		__atomic_store_n(&sl.terminated, 1, __ATOMIC_RELEASE);
+		dmaengine_synchronize(e.chan);
+		__atomic_store_n(&sl.synced, 1, __ATOMIC_SEQ_CST);
+		assert_int_equal(__atomic_load_n(&sl.inside, __ATOMIC_SEQ_CST),
+				 0);
+		n = __atomic_load_n(&sl.calls, __ATOMIC_ACQUIRE);
+		assert_true(n >= 1 && n <= NSYNC);
+	}
+	if (!busy)
+		fail_msg("all %d copies completed before the terminate in 5 rounds",
+			 NSYNC);
+	/* The channel works; once its callback ran, none of the old can. */
+	memset(dst.cpu, 0, 4096);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &log2);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log2) == 1, WAIT_MS));
+	assert_int_equal(log2.last, DMA_TRANS_NOERROR);
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	for (i = 0; i < 1000; i++)
+		dk_test_yield();
+	assert_int_equal(__atomic_load_n(&sl.calls, __ATOMIC_ACQUIRE), n);
+	assert_int_equal(__atomic_load_n(&sl.late, __ATOMIC_RELAXED), 0);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- a callback that issues the next transfer ---------------------------- */
+
+#define CHAIN_N 32
+#define CHAIN_CHUNK 4096
+
+struct chain;
+
+struct chain_slot {
+	struct chain *ch;
+	int idx;
+};
+
+struct chain {
+	struct dma_chan *chan;
+	struct buf *src, *dst;
+	struct chain_slot slot[CHAIN_N];
+	int order[CHAIN_N];	/* tasklet only; read after @done */
+	int seen[CHAIN_N];	/* likewise */
+	int n;			/* likewise: callbacks so far */
+	int bad;		/* likewise: wrong context, data, result */
+	int done;		/* atomic: callbacks run */
+	dma_cookie_t last;	/* cookie of the last one submitted */
+};
+
+static void chain_cb(void *p, const struct dmaengine_result *r);
+
+/* Prepare, submit and issue transfer @idx with chain_cb. */
+static void chain_next(struct chain *ch, int idx)
+{
+	struct dma_async_tx_descriptor *tx;
+	size_t off = (size_t)idx * CHAIN_CHUNK;
+
+	tx = dmaengine_prep_dma_memcpy(ch->chan, ch->dst->bus + off,
+				       ch->src->bus + off, CHAIN_CHUNK,
+				       DMA_PREP_INTERRUPT);
+	if (!tx) {
+		ch->bad++;
+		return;
+	}
+	ch->slot[idx] = (struct chain_slot){ ch, idx };
+	tx->callback_result = chain_cb;
+	tx->callback_param = &ch->slot[idx];
+	ch->last = dmaengine_submit(tx);
+	if (ch->last <= 0)
+		ch->bad++;
+	dma_async_issue_pending(ch->chan);
+}
+
+static void chain_cb(void *p, const struct dmaengine_result *r)
+{
+	struct chain_slot *s = p;
+	struct chain *ch = s->ch;
+	size_t off = (size_t)s->idx * CHAIN_CHUNK;
+
+	if (!in_serving_softirq() || r->result != DMA_TRANS_NOERROR ||
+	    r->residue ||
+	    memcmp(ch->dst->cpu + off, ch->src->cpu + off, CHAIN_CHUNK))
+		ch->bad++;
+	ch->order[ch->n++] = s->idx;
+	ch->seen[s->idx]++;
+	if (s->idx + 1 < CHAIN_N)
+		chain_next(ch, s->idx + 1);
+	__atomic_add_fetch(&ch->done, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Each callback (tasklet context) prepares, submits and issues the next
+ * transfer on the controller: the chain of CHAIN_N copies completes in
+ * order, each exactly once, with its data in place when it calls back.
+ */
+static void test_callback_chains(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct chain *ch;
+	int i;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	ch = calloc(1, sizeof(*ch));
+	assert_non_null(ch);
+	buf_get(&src, e.dev, CHAIN_N * CHAIN_CHUNK, 0);
+	for (i = 0; i < CHAIN_N * CHAIN_CHUNK; i++)
+		src.cpu[i] = (u8)(i * 11 + (i >> 12));
+	buf_get(&dst, e.dev, CHAIN_N * CHAIN_CHUNK, 0);
+	ch->chan = e.chan;
+	ch->src = &src;
+	ch->dst = &dst;
+	chain_next(ch, 0);
+	assert_true(DK_WAIT_UNTIL(__atomic_load_n(&ch->done, __ATOMIC_ACQUIRE)
+				  == CHAIN_N, WAIT_MS));
+	assert_int_equal(ch->bad, 0);
+	assert_int_equal(ch->n, CHAIN_N);
+	for (i = 0; i < CHAIN_N; i++) {
+		if (ch->order[i] != i)
+			fail_msg("callback %d was for transfer %d, expected %d",
+				 i, ch->order[i], i);
+		if (ch->seen[i] != 1)
+			fail_msg("transfer %d called back %d times, expected once",
+				 i, ch->seen[i]);
+	}
+	assert_int_equal(dmaengine_tx_status(e.chan, ch->last, NULL),
+			 DMA_COMPLETE);
+	for (i = 0; i < 1000; i++)
+		dk_test_yield();
+	assert_int_equal(__atomic_load_n(&ch->done, __ATOMIC_ACQUIRE),
+			 CHAIN_N);
+	assert_memory_equal(dst.cpu, src.cpu, CHAIN_N * CHAIN_CHUNK);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	free(ch);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- slave caps ---------------------------------------------------------- */
+
+/*
+ * What the driver advertises, against the datasheet's CAP (OPS 0x0F,
+ * MAX_BURST_LOG2 7, WIDTHS 0xF): all three directions, widths 1/2/4/8,
+ * bursts 1..128, pause/resume/terminate, residue per burst (BYTES), reuse.
+ */
+static void test_slave_caps(void **state)
+{
+	const u32 widths = (1u << DMA_SLAVE_BUSWIDTH_1_BYTE) |
+			   (1u << DMA_SLAVE_BUSWIDTH_2_BYTES) |
+			   (1u << DMA_SLAVE_BUSWIDTH_4_BYTES) |
+			   (1u << DMA_SLAVE_BUSWIDTH_8_BYTES);
+	struct dma_slave_caps caps;
+	struct env e;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	assert_int_equal(dma_get_slave_caps(e.chan, NULL), -EINVAL);
+	memset(&caps, 0, sizeof(caps));
+	assert_int_equal(dma_get_slave_caps(e.chan, &caps), 0);
+	assert_int_equal(caps.directions, (1u << DMA_MEM_TO_MEM) |
+			 (1u << DMA_DEV_TO_MEM) | (1u << DMA_MEM_TO_DEV));
+	assert_int_equal(caps.src_addr_widths, widths);
+	assert_int_equal(caps.dst_addr_widths, widths);
+	assert_int_equal(caps.min_burst, 1);
+	assert_int_equal(caps.max_burst, 128);
+	assert_true(caps.cmd_pause);
+	assert_true(caps.cmd_resume);
+	assert_true(caps.cmd_terminate);
+	assert_int_equal(caps.residue_granularity,
+			 DMA_RESIDUE_GRANULARITY_BURST);
+	assert_true(caps.descriptor_reuse);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/* ---- what a callback must not call --------------------------------------- */
+
+struct misuse {
+	struct dma_chan *chan;
+	int term_ret;
+	int done;	/* atomic */
+};
+
+/* Each of these would wait for the callback itself to end. */
+static void misuse_cb(void *p)
+{
+	struct misuse *mu = p;
+
+	mu->term_ret = dmaengine_terminate_sync(mu->chan);
+	dmaengine_synchronize(mu->chan);
+	dma_release_channel(mu->chan);
+	__atomic_store_n(&mu->done, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * dmaengine_terminate_sync(), dmaengine_synchronize() and
+ * dma_release_channel() from a callback are refused with a message (the
+ * dmaengine core's in_interrupt() guards) instead of deadlocking; the
+ * channel is still held and works afterwards.
+ */
+static void test_callback_misuse(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct dma_async_tx_descriptor *tx;
+	struct misuse mu = { 0 };
+	struct cb_log log = { 0 };
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, 4096, 0x21);
+	buf_get(&dst, e.dev, 4096, 0);
+	mu.chan = e.chan;
+	mu.term_ret = 1;
+	dk_test_log_clear();
+	tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+				       DMA_PREP_INTERRUPT);
+	assert_non_null(tx);
+	tx->callback = misuse_cb;
+	tx->callback_param = &mu;
+	assert_true(dmaengine_submit(tx) > 0);
+	dma_async_issue_pending(e.chan);
+	/* No deadlock: the callback returns. */
+	assert_true(DK_WAIT_UNTIL(__atomic_load_n(&mu.done, __ATOMIC_ACQUIRE),
+				  WAIT_MS));
+	assert_int_equal(mu.term_ret, -EINVAL);
+	assert_log_count("dmaengine_terminate_sync: ", 1);
+	assert_log_count("use dmaengine_terminate_async", 1);
+	assert_log_count("dmaengine_synchronize: ", 1);
+	assert_log_count("not synchronized", 1);
+	assert_log_count("released from interrupt or callback context", 1);
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	/* Still held (not released), not terminated: it works. */
+	memset(dst.cpu, 0, 4096);
+	submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+					 DMA_PREP_INTERRUPT), &log);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == 1, WAIT_MS));
+	assert_int_equal(log.last, DMA_TRANS_NOERROR);
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	/* The same calls from process context are fine. */
+	assert_int_equal(dmaengine_terminate_sync(e.chan), 0);
+	dmaengine_synchronize(e.chan);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
+	dma_release_channel(e.chan);
+	e.chan = NULL;
+	assert_log_count("not held", 0);
+	assert_int_equal(env_down(&e), 0);
+}
+
 /* ---- IOMMU fault in a chain ---------------------------------------------- */
 
 static void test_iommu_fault(void **state)
@@ -718,7 +1284,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_polled, teardown),
 		cmocka_unit_test_teardown(test_reuse, teardown),
 		cmocka_unit_test_teardown(test_pause_resume, teardown),
+		cmocka_unit_test_teardown(test_residue_in_progress, teardown),
 		cmocka_unit_test_teardown(test_terminate, teardown),
+		cmocka_unit_test_teardown(test_terminate_async_synchronize,
+					  teardown),
+		cmocka_unit_test_teardown(test_desc_invalid_aborted, teardown),
+		cmocka_unit_test_teardown(test_callback_chains, teardown),
+		cmocka_unit_test_teardown(test_slave_caps, teardown),
+		cmocka_unit_test_teardown(test_callback_misuse, teardown),
 		cmocka_unit_test_teardown(test_iommu_fault, teardown),
 		cmocka_unit_test_teardown(test_two_threads, teardown),
 		cmocka_unit_test_teardown(test_rebind, teardown),

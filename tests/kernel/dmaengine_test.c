@@ -12,7 +12,9 @@
  * residue, every prep type, callback order and exactly-once completion
  * under 2 threads and 100,000 descriptors (DK_STRESS scales), a callback
  * that submits and issues more work, terminate_sync while busy, -ENOSYS
- * pause/resume, descriptor reuse, and leak reports.
+ * pause/resume, dma_get_slave_caps() advertising pause and resume each by
+ * its own op, a cyclic prep that needs only the op (not DMA_CYCLIC, as
+ * Linux), descriptor reuse, and leak reports.
  *
  * Runs on a partial machine (IRQ, softirq, workqueue + dmaengine).
  */
@@ -1065,6 +1067,128 @@ static void test_slave_cyclic_interleaved(void **state)
 	free(md);
 }
 
+/* ---- tests: slave caps and the cyclic prep check ------------------------ */
+
+static int mock_pause(struct dma_chan *c)
+{
+	(void)c;
+	return 0;
+}
+
+static int mock_resume(struct dma_chan *c)
+{
+	(void)c;
+	return 0;
+}
+
+/* Fill @caps from @c after zeroing it; asserted to succeed. */
+static void caps_of(struct dma_chan *c, struct dma_slave_caps *caps)
+{
+	memset(caps, 0, sizeof(*caps));
+	assert_int_equal(dma_get_slave_caps(c, caps), 0);
+}
+
+/*
+ * Linux 6.1 sets cmd_pause and cmd_resume each from its own op, and
+ * dmaengine_prep_dma_cyclic() checks only the channel and the op, not
+ * DMA_CYCLIC in cap_mask. Both are checked against the mock provider.
+ */
+static void test_slave_caps_and_cyclic_cap(void **state)
+{
+	struct mock_dev *md = calloc(1, sizeof(*md));
+	struct dma_async_tx_descriptor *tx;
+	struct dma_slave_config cfg = { 0 };
+	struct dma_slave_caps caps;
+	struct cbrec rec = { 0 };
+	char fifo[32], buf[128];
+	struct dma_chan *c;
+	dma_cookie_t cookie;
+	int i;
+
+	(void)state;
+	assert_non_null(md);
+	mock_up(md, 1);
+	c = dma_get_any_slave_channel(&md->dd);
+	assert_non_null(c);
+
+	/* Pause without resume: pause is advertised, resume is not. */
+	md->dd.device_pause = mock_pause;
+	caps_of(c, &caps);
+	assert_true(caps.cmd_pause);
+	assert_false(caps.cmd_resume);
+	assert_true(caps.cmd_terminate);
+	assert_int_equal(dmaengine_pause(c), 0);
+	assert_int_equal(dmaengine_resume(c), -ENOSYS);
+	/* Resume without pause: the other way round. */
+	md->dd.device_pause = NULL;
+	md->dd.device_resume = mock_resume;
+	caps_of(c, &caps);
+	assert_false(caps.cmd_pause);
+	assert_true(caps.cmd_resume);
+	assert_int_equal(dmaengine_pause(c), -ENOSYS);
+	assert_int_equal(dmaengine_resume(c), 0);
+	/* Both, then neither (terminate too). */
+	md->dd.device_pause = mock_pause;
+	caps_of(c, &caps);
+	assert_true(caps.cmd_pause);
+	assert_true(caps.cmd_resume);
+	md->dd.device_pause = NULL;
+	md->dd.device_resume = NULL;
+	md->dd.device_terminate_all = NULL;
+	caps_of(c, &caps);
+	assert_false(caps.cmd_pause);
+	assert_false(caps.cmd_resume);
+	assert_false(caps.cmd_terminate);
+	md->dd.device_terminate_all = mock_terminate_all;
+	/* The rest is copied from the dma_device. */
+	assert_int_equal(caps.directions, md->dd.directions);
+	assert_int_equal(caps.src_addr_widths, md->dd.src_addr_widths);
+	assert_int_equal(caps.residue_granularity,
+			 DMA_RESIDUE_GRANULARITY_SEGMENT);
+
+	/* Cyclic on a device with the op but without DMA_CYCLIC: works. */
+	for (i = 0; i < (int)sizeof(fifo); i++)
+		fifo[i] = (char)(0x40 + i);
+	memset(buf, 0, sizeof(buf));
+	cfg.src_addr = (uintptr_t)fifo;
+	cfg.src_addr_width = DMA_SLAVE_BUSWIDTH_4_BYTES;
+	assert_int_equal(dmaengine_slave_config(c, &cfg), 0);
+	dma_cap_clear(DMA_CYCLIC, md->dd.cap_mask);
+	dk_test_log_clear();
+	tx = dmaengine_prep_dma_cyclic(c, (uintptr_t)buf, 128, 32,
+				       DMA_DEV_TO_MEM, DMA_PREP_INTERRUPT);
+	assert_non_null(tx);
+	assert_log_count("lacks the capability", 0);
+	tx->callback_result = cb_result;
+	tx->callback_param = &rec;
+	cookie = dmaengine_submit(tx);
+	assert_true(cookie > 0);
+	dma_async_issue_pending(c);
+	/* Four periods: one lap of the ring at least. */
+	assert_true(DK_WAIT_UNTIL(calls(&rec) >= 4, 5000));
+	assert_int_equal(dmaengine_terminate_sync(c), 0);
+	for (i = 0; i < 4; i++)
+		assert_memory_equal(buf + 32 * i, fifo, 32);
+
+	/* Without the op: NULL, and the reason is logged. */
+	md->dd.device_prep_dma_cyclic = NULL;
+	dk_test_log_clear();
+	assert_null(dmaengine_prep_dma_cyclic(c, (uintptr_t)buf, 128, 32,
+					      DMA_DEV_TO_MEM, 0));
+	assert_log_count("has no prep op", 1);
+	md->dd.device_prep_dma_cyclic = mock_prep_cyclic;
+	dma_cap_set(DMA_CYCLIC, md->dd.cap_mask);
+
+	/* On a released channel: NULL, and the reason is logged. */
+	dma_release_channel(c);
+	dk_test_log_clear();
+	assert_null(dmaengine_prep_dma_cyclic(c, (uintptr_t)buf, 128, 32,
+					      DMA_DEV_TO_MEM, 0));
+	assert_log_count("is not held by a client", 1);
+	mock_down(md);
+	free(md);
+}
+
 /* ---- tests: cookies ------------------------------------------------------ */
 
 struct wrapctx {
@@ -1579,6 +1703,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memcpy_and_status, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_slave_cyclic_interleaved,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slave_caps_and_cyclic_cap,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_wrap, setup,
 						teardown),

@@ -779,8 +779,9 @@ static inline bool is_slave_direction(enum dma_transfer_direction direction)
 /* ---- client: preparation -------------------------------------------------
  *
  * Each prep returns NULL (with a logged reason) for a NULL or released
- * channel, a device without the matching capability or op, or the
- * provider's failure. Context: any, including callbacks; never sleeps.
+ * channel, a device without the matching capability or op (cyclic needs
+ * only the op, as in Linux), or the provider's failure. Context: any,
+ * including callbacks; never sleeps.
  */
 
 /** dmaengine_prep_slave_sg() - transfer a DMA-mapped scatterlist */
