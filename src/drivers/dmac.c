@@ -1122,7 +1122,13 @@ static size_t dkd_active_residue(struct dkd_chan *ch, struct dkd_desc *d)
 			idx = (int)i;
 			break;
 		}
-	if (c1 != c2)
+	/*
+	 * Idle, CUR_DESC is the last block completed: none is in progress.
+	 * (A recycled block at that address, not started yet, would
+	 * otherwise take the old BYTES as its own.) vc.lock is held, so no
+	 * START can come between: only this driver writes CMD.
+	 */
+	if (c1 != c2 || ST_STATE(ch_read(ch, CH_STATUS)) == ST_IDLE)
 		idx = -1;
 	for (i = 0; i < d->nr; i++) {
 		struct dkd_blk *b = &d->blk[i];

@@ -201,6 +201,13 @@ static void chan_cmd(struct dmac *d, unsigned int n, uint32_t cmd)
 		} else {
 			__atomic_store_n(&ch->start_ptr, ch->desc_ptr,
 					 __ATOMIC_RELAXED);
+			/*
+			 * CUR_DESC at the new list, BYTES 0 (datasheet 2):
+			 * the engine is off this channel (it is idle).
+			 */
+			__atomic_store_n(&ch->cur_desc, ch->desc_ptr,
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&ch->bytes, 0, __ATOMIC_RELEASE);
 			__atomic_store_n(&ch->req_line,
 					 (ch->ctrl & DMAC_CTRL_REQ_MASK) >>
 						 DMAC_CTRL_REQ_SHIFT,

@@ -551,16 +551,7 @@ static void test_residue_in_progress(void **state)
 		}
 		base = cb_calls(&log);
 		memset(dst.cpu, 0, RES_LEN);
-		/*
-		 * A small copy first takes the block the last try freed
-		 * (the driver's cache is LIFO): the big copy's block then
-		 * differs from CUR_DESC until the controller fetches it.
-		 * The driver reads CUR_DESC/BYTES without telling a stale
-		 * CUR_DESC (the last block completed, the same bus address
-		 * as a recycled block) from a fetched one.
-		 */
-		submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 64,
-						 0), NULL);
+		/* Often the block the last try freed (the cache is LIFO). */
 		c = submit(dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus,
 						     RES_LEN,
 						     DMA_PREP_INTERRUPT), &log);
@@ -612,6 +603,57 @@ static void test_residue_in_progress(void **state)
 	buf_put(&dst);
 	buf_put(&ssrc);
 	buf_put(&sdst);
+	assert_int_equal(env_down(&e), 0);
+}
+
+/*
+ * A block recycled at the bus address of the last one completed (the
+ * driver's descriptor cache is LIFO) is not in progress before the
+ * controller starts it, whatever CUR_DESC and BYTES still say of the
+ * completed one: queued behind a pause on an idle channel, its residue is
+ * its whole length; after resume it completes.
+ */
+static void test_residue_recycled_block(void **state)
+{
+	struct env e;
+	struct buf src, dst;
+	struct dma_tx_state ts;
+	struct cb_log log = { 0 };
+	struct dma_async_tx_descriptor *tx;
+	dma_addr_t last;
+	dma_cookie_t c;
+
+	(void)state;
+	assert_int_equal(env_up(&e, false), 0);
+	buf_get(&src, e.dev, 8192, 0x33);
+	buf_get(&dst, e.dev, 8192, 0);
+	tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 8192,
+				       DMA_PREP_INTERRUPT);
+	assert_non_null(tx);
+	last = tx->phys;
+	submit(tx, &log);
+	dma_async_issue_pending(e.chan);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == 1, WAIT_MS));
+	assert_int_equal(dmaengine_pause(e.chan), 0);
+	memset(dst.cpu, 0, 8192);
+	tx = dmaengine_prep_dma_memcpy(e.chan, dst.bus, src.bus, 4096,
+				       DMA_PREP_INTERRUPT);
+	assert_non_null(tx);
+	/* The case under test: the same block, CUR_DESC still on it. */
+	assert_true(tx->phys == last);
+	c = submit(tx, &log);
+	dma_async_issue_pending(e.chan);
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_PAUSED);
+	assert_int_equal(ts.residue, 4096);
+	assert_int_equal(dmaengine_resume(e.chan), 0);
+	assert_true(DK_WAIT_UNTIL(cb_calls(&log) == 2, WAIT_MS));
+	assert_int_equal(dmaengine_tx_status(e.chan, c, &ts), DMA_COMPLETE);
+	assert_int_equal(ts.residue, 0);
+	assert_int_equal(log.errors, 0);
+	assert_memory_equal(dst.cpu, src.cpu, 4096);
+	buf_check_guards(&dst);
+	buf_put(&src);
+	buf_put(&dst);
 	assert_int_equal(env_down(&e), 0);
 }
 
@@ -1285,6 +1327,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_reuse, teardown),
 		cmocka_unit_test_teardown(test_pause_resume, teardown),
 		cmocka_unit_test_teardown(test_residue_in_progress, teardown),
+		cmocka_unit_test_teardown(test_residue_recycled_block,
+					  teardown),
 		cmocka_unit_test_teardown(test_terminate, teardown),
 		cmocka_unit_test_teardown(test_terminate_async_synchronize,
 					  teardown),
