@@ -44,6 +44,7 @@
 #include <linux/swiotlb.h>
 #include <dmakit/machine.h>
 #include "cli.h"
+#include "running_stat.h"
 
 /* Linux's limits (include/linux/map_benchmark.h). */
 #define MB_MAX_THREADS		1024
@@ -82,12 +83,6 @@ struct mb_params {
 	int node;
 };
 
-/* Running statistics of one operation's latencies, in ns. */
-struct mb_stat {
-	uint64_t n;
-	double mean;
-	double m2;	/* sum of squared deviations from the mean */
-};
 
 struct mb_thread {
 	pthread_t tid;
@@ -97,7 +92,7 @@ struct mb_thread {
 	void *buf;
 	size_t len;
 	uint64_t deadline_ns;
-	struct mb_stat map, unmap;
+	struct running_stat map, unmap;
 	int err;
 };
 
@@ -109,39 +104,6 @@ static inline uint64_t mb_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Welford's update: one more sample. */
-static inline void mb_stat_add(struct mb_stat *s, double x)
-{
-	double d = x - s->mean;
-
-	s->n++;
-	s->mean += d / (double)s->n;
-	s->m2 += d * (x - s->mean);
-}
-
-/* Merge @b into @a (Chan, Golub and LeVeque's pairwise formula). */
-static void mb_stat_merge(struct mb_stat *a, const struct mb_stat *b)
-{
-	double d, n;
-
-	if (!b->n)
-		return;
-	if (!a->n) {
-		*a = *b;
-		return;
-	}
-	n = (double)a->n + (double)b->n;
-	d = b->mean - a->mean;
-	a->mean += d * (double)b->n / n;
-	a->m2 += b->m2 + d * d * (double)a->n * (double)b->n / n;
-	a->n += b->n;
-}
-
-static double mb_stat_stddev(const struct mb_stat *s)
-{
-	return s->n ? sqrt(s->m2 / (double)s->n) : 0.0;
 }
 
 static void *mb_thread_main(void *arg)
@@ -177,8 +139,8 @@ static void *mb_thread_main(void *arg)
 		t2 = mb_now_ns();
 		dma_unmap_single(t->dev, a, t->len, dir);
 		t3 = mb_now_ns();
-		mb_stat_add(&t->map, (double)(t1 - t0));
-		mb_stat_add(&t->unmap, (double)(t3 - t2));
+		running_stat_add(&t->map, (double)(t1 - t0));
+		running_stat_add(&t->unmap, (double)(t3 - t2));
 		if (t3 >= t->deadline_ns)
 			break;
 	}
@@ -483,7 +445,7 @@ out_free:
 int dk_tool_map_bench(int argc, char **argv)
 {
 	struct mb_params p;
-	struct mb_stat map = { 0 }, unmap = { 0 };
+	struct running_stat map = { 0 }, unmap = { 0 };
 	struct mb_thread *th = NULL;
 	struct dk_machine *m = NULL;
 	struct device *dev = NULL;
@@ -514,8 +476,8 @@ int dk_tool_map_bench(int argc, char **argv)
 		ret = mb_run(&p, dev, th);
 	if (!ret) {
 		for (unsigned int i = 0; i < p.threads; i++) {
-			mb_stat_merge(&map, &th[i].map);
-			mb_stat_merge(&unmap, &th[i].unmap);
+			running_stat_merge(&map, &th[i].map);
+			running_stat_merge(&unmap, &th[i].unmap);
 		}
 	}
 	free(th);
@@ -523,8 +485,8 @@ int dk_tool_map_bench(int argc, char **argv)
 	if (ret)
 		return 1;
 	printf("map latency: avg %.1f ns, stddev %.1f ns; unmap latency: avg %.1f ns, stddev %.1f ns; %" PRIu64 " map/unmap pairs\n",
-	       map.mean, mb_stat_stddev(&map), unmap.mean,
-	       mb_stat_stddev(&unmap), map.n);
+	       map.mean, running_stat_stddev(&map), unmap.mean,
+	       running_stat_stddev(&unmap), map.n);
 	if (leaks) {
 		fprintf(stderr, "map-bench: %d leak report%s at machine destroy\n",
 			leaks, leaks == 1 ? "" : "s");

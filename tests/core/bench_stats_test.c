@@ -3,7 +3,8 @@
  * bench_stats_test.c - tests of the benchmark framework (bench/bench.c,
  * linked into this test by tests/CMakeLists.txt): median, unit helpers,
  * the quick knob, calibration, interleaved rounds, the BENCH line and the
- * `dmakit bench` option handling.
+ * `dmakit bench` option handling; and the running mean and standard
+ * deviation `dmakit map-bench` prints (tools/running_stat.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include "bench.h"
 #include "cli.h"
+#include "running_stat.h"
 #include "dk_test.h"
 
 static void test_median(void **state)
@@ -279,6 +281,46 @@ static void test_tool_options(void **state)
 	assert_true(dk_bench_quick());
 }
 
+/* Welford and the pairwise merge against a two-pass computation. */
+static void test_running_stat(void **state)
+{
+	struct running_stat all = { 0 }, a = { 0 }, b = { 0 }, none = { 0 };
+	double x[1000], sum = 0, sq = 0, mean, sd;
+	unsigned int i, n = 1000;
+
+	(void)state;
+	assert_true(running_stat_stddev(&none) == 0.0);
+	/* Large offset, small spread: the naive formula loses it. */
+	for (i = 0; i < n; i++)
+		x[i] = 1e9 + (double)((i * 7919u) % 1000u) * 0.5;
+	for (i = 0; i < n; i++)
+		sum += x[i];
+	mean = sum / n;
+	for (i = 0; i < n; i++)
+		sq += (x[i] - mean) * (x[i] - mean);
+	sd = sqrt(sq / n);
+	for (i = 0; i < n; i++) {
+		running_stat_add(&all, x[i]);
+		running_stat_add(i < 300 ? &a : &b, x[i]);
+	}
+	assert_int_equal(all.n, n);
+	assert_true(fabs(all.mean - mean) < 1e-6);
+	assert_true(fabs(running_stat_stddev(&all) - sd) < 1e-6 * sd);
+	/* Two threads' summaries merge into the whole one. */
+	running_stat_merge(&a, &none);
+	assert_int_equal(a.n, 300);
+	running_stat_merge(&none, &a);
+	assert_int_equal(none.n, 300);
+	running_stat_merge(&a, &b);
+	assert_int_equal(a.n, n);
+	assert_true(fabs(a.mean - mean) < 1e-6);
+	assert_true(fabs(running_stat_stddev(&a) - sd) < 1e-6 * sd);
+	/* One sample: no spread. */
+	memset(&b, 0, sizeof(b));
+	running_stat_add(&b, 42.0);
+	assert_true(b.mean == 42.0 && running_stat_stddev(&b) == 0.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_run_figure),
 		cmocka_unit_test(test_tool_options),
+		cmocka_unit_test(test_running_stat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
