@@ -22,6 +22,7 @@
 #include <dmakit/hw/fifo.h>
 #include <dmakit/machine.h>
 #include "dk_test.h"
+#include "dmac_desc.h"
 
 #define DESC_BASE	(DK_RAM_HIGH_BASE + 0x40000000ull)
 #define BUF		(DK_RAM_HIGH_BASE + 0x50000000ull)
@@ -79,14 +80,7 @@ static void *host(u64 phys)
 
 static void put_desc(u64 at, u64 src, u64 dst, u32 len, u32 ctl, u64 next)
 {
-	u8 *p = host(at);
-
-	memset(p, 0, DMAC_DESC_SIZE);
-	memcpy(p + DMAC_D_SRC, &src, 8);
-	memcpy(p + DMAC_D_DST, &dst, 8);
-	memcpy(p + DMAC_D_LEN, &len, 4);
-	memcpy(p + DMAC_D_CTL, &ctl, 4);
-	memcpy(p + DMAC_D_NEXT, &next, 8);
+	dk_test_dmac_desc(host(at), src, dst, len, ctl, next);
 }
 
 static void __iomem *map(struct platform_device *p, u64 *base)
