@@ -527,10 +527,18 @@ static void *dt_thread_main(void *arg)
 		}
 		f0 = dt_now_ns();
 		if (p->inject && total == 1) {
-			/* --inject-error: prove the checks see a bad copy. */
+			/*
+			 * --inject-error: prove the checks see each kind of
+			 * fault: a byte of the window not copied, a copy
+			 * outside it (after it, or before it when it ends
+			 * the buffer), a source byte overwritten.
+			 */
 			dst[doff] ^= DT_PATTERN_COPY;
 			if (doff + len < size)
 				dst[doff + len] ^= DT_PATTERN_SRC;
+			else if (doff)
+				dst[doff - 1] ^= DT_PATTERN_SRC;
+			src[soff] ^= DT_PATTERN_OVERWRITE;
 		}
 		errs = dt_verify_all(t, src, soff, dst, doff, len, size,
 				     memset_op);
