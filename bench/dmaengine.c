@@ -9,7 +9,10 @@
  *   simulated-RAM buffers, in the same run. A copy larger than 4 MiB (the
  *   largest coherent block) is several 4 MiB descriptors. Descriptors are
  *   kept queued (a window of several batches, one interrupt per batch) so
- *   that no thread sleeps per descriptor.
+ *   that no thread sleeps per descriptor. The client refills in bulk, as a
+ *   streaming driver refills a ring: when the window is full it sleeps
+ *   until half of it has completed (the batch callbacks wake it only
+ *   then), so it wakes once per half window, not once per batch.
  * - dmaengine_ops_64B_batched: 64 B copies in batches of 32, one
  *   issue_pending and one interrupt per batch; Mops/s.
  * - dmaengine_latency_64B: median submit-to-callback time of a single
@@ -49,6 +52,7 @@ struct de_ctx {
 	unsigned int window;	/* descriptors in flight at most */
 	u64 submitted;		/* bench thread */
 	u64 done;		/* descriptors completed (atomic) */
+	u64 want;		/* wake the client at this many (atomic) */
 	struct completion progress;
 	u64 t_cb;		/* latency: callback timestamp (atomic) */
 	int err;
@@ -57,17 +61,21 @@ struct de_ctx {
 static void de_batch_cb(void *p, const struct dmaengine_result *r)
 {
 	struct de_ctx *c = p;
+	u64 done;
 
 	if (r->result != DMA_TRANS_NOERROR)
 		c->err = -EIO;
 	/* In-order completion: this batch's last one means the whole batch. */
-	__atomic_add_fetch(&c->done, c->batch, __ATOMIC_RELEASE);
-	complete(&c->progress);
+	done = __atomic_add_fetch(&c->done, c->batch, __ATOMIC_SEQ_CST);
+	/* seq_cst pairs with de_wait_done(): it sees done or we see want. */
+	if (done >= __atomic_load_n(&c->want, __ATOMIC_SEQ_CST))
+		complete(&c->progress);
 }
 
 static void de_wait_done(struct de_ctx *c, u64 upto)
 {
-	while (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE) < upto) {
+	__atomic_store_n(&c->want, upto, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&c->done, __ATOMIC_SEQ_CST) < upto) {
 		if (!wait_for_completion_timeout(&c->progress,
 						 msecs_to_jiffies(5000))) {
 			c->err = -ETIMEDOUT;
@@ -89,8 +97,10 @@ static void de_copy(void *p, uint64_t iters)
 		bool end = (c->submitted + 1) % c->batch == 0;
 		struct dma_async_tx_descriptor *tx;
 
-		if (c->submitted + 1 > c->window)
-			de_wait_done(c, c->submitted + 1 - c->window);
+		/* Full: sleep until half the window is free, then refill. */
+		if (c->submitted - __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) >=
+		    c->window)
+			de_wait_done(c, c->submitted - c->window / 2);
 		tx = dmaengine_prep_dma_memcpy(c->chan, c->dst_bus[k],
 					       c->src_bus[k], c->chunk,
 					       end ? DMA_PREP_INTERRUPT : 0);
