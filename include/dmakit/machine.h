@@ -111,6 +111,14 @@ struct dk_dma_config {
  *           this long for new work after finishing some, before they
  *           sleep (0, the default: sleep at once). Trades CPU for wake-up
  *           latency on machines with cores to spare.
+ * @hw_cpu: CPU partitioning (-1, the default: none). With a CPU number,
+ *          every device model's thread (the modelled hardware) runs on
+ *          that CPU only, and the machine's software threads (hard IRQ,
+ *          softirq, workqueues) on the other CPUs the creating thread may
+ *          use, as if the controllers were silicon of their own: the
+ *          kernel never competes with them for a core. The caller places
+ *          its own threads (a benchmark keeps them off @hw_cpu). Needs at
+ *          least 2 usable CPUs, @hw_cpu one of them.
  * @iommu: the IOMMU (absent unless @iommu.present)
  * @dma: the DMA-mapping layer (swiotlb size, forced bouncing)
  */
@@ -120,6 +128,7 @@ struct dk_machine_config {
 	unsigned int nr_irqs;
 	bool manual_clock;
 	unsigned int poll_us;
+	int hw_cpu;
 	struct dk_iommu_config iommu;
 	struct dk_dma_config dma;
 };
@@ -129,8 +138,8 @@ struct dk_machine_config {
  * @cfg: the config to fill
  *
  * Two RAM regions (DK_RAM_LOW_*, DK_RAM_HIGH_*), 256 vectors, real time,
- * no IOMMU (set cfg->iommu.present to add one; the other iommu fields
- * default when left 0).
+ * no CPU partitioning (hw_cpu -1), no IOMMU (set cfg->iommu.present to add
+ * one; the other iommu fields default when left 0).
  */
 DK_API void dk_machine_config_init(struct dk_machine_config *cfg);
 

@@ -66,6 +66,8 @@ struct dk_machine {
 	uint64_t clock_origin_ns;		/* CLOCK_MONOTONIC at create */
 	uint64_t manual_now_ns;			/* atomic; manual clock */
 	int leaks;				/* reports made at destroy */
+	void *sw_cpus;				/* cpu_set_t; NULL: no pinning */
+	size_t sw_cpus_size;
 };
 
 /* The one machine; set between create and destroy. */
@@ -73,8 +75,16 @@ extern struct dk_machine *dk__m;
 
 /* ---- threads --------------------------------------------------------- */
 
+/* Which side of the wall a machine thread is on (CPU partitioning). */
+enum dk_thread_role {
+	DK_THREAD_SOFTWARE,	/* hard IRQ, softirq, workqueues */
+	DK_THREAD_DEVICE,	/* a device model */
+};
+
 /**
  * dk__thread_start() - start a machine thread
+ * @m: the machine (its cfg.hw_cpu places the thread)
+ * @role: device model or software
  * @t: receives the thread
  * @name: short name for the trace and debugger (<= 15 characters)
  * @fn: body
@@ -83,8 +93,16 @@ extern struct dk_machine *dk__m;
  * The thread gets its own CPU trace track under @name.
  * Return: 0 or -errno.
  */
-int dk__thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
+int dk__thread_start(struct dk_machine *m, enum dk_thread_role role,
+		     pthread_t *t, const char *name, void *(*fn)(void *),
 		     void *arg);
+
+/*
+ * CPU partitioning (cfg.hw_cpu): check it and record the software CPUs
+ * (the creating thread's CPUs but hw_cpu) in @m. 0 or -EINVAL (logged).
+ */
+int dk__cpus_init(struct dk_machine *m);
+void dk__cpus_exit(struct dk_machine *m);
 
 /* ---- clock ------------------------------------------------------------ */
 

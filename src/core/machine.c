@@ -22,6 +22,7 @@ void dk_machine_config_init(struct dk_machine_config *cfg)
 	cfg->ram[1].base = DK_RAM_HIGH_BASE;
 	cfg->ram[1].size = DK_RAM_HIGH_SIZE;
 	cfg->nr_irqs = 256;
+	cfg->hw_cpu = -1;
 }
 
 struct dk_machine *dk_machine_current(void)
@@ -80,7 +81,14 @@ static int board_iommu_exit(struct dk_machine *m)
 	return dk__iommu_driver_exit(m);
 }
 
+static int cpus_exit(struct dk_machine *m)
+{
+	dk__cpus_exit(m);
+	return 0;
+}
+
 static const struct subsys subsystems[] = {
+	{ "cpus", dk__cpus_init, cpus_exit },
 	{ "trace", dk__trace_init, trace_exit },
 	{ "ram", dk__ram_init, ram_exit },
 	{ "mmio", dk__mmio_init, mmio_exit },

@@ -6,10 +6,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/kernel.h>
 #include "core/internal.h"
 #include "hw/internal.h"
@@ -33,10 +35,53 @@ static void *thread_trampoline(void *p)
 	return ts.fn(ts.arg);
 }
 
-int dk__thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
+int dk__cpus_init(struct dk_machine *m)
+{
+	int cpu = m->cfg.hw_cpu;
+	cpu_set_t *set;
+	size_t size;
+	long ncpu;
+
+	if (cpu < 0)
+		return 0;
+	ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	if (ncpu < 1)
+		ncpu = CPU_SETSIZE;
+	size = CPU_ALLOC_SIZE(ncpu);
+	set = CPU_ALLOC(ncpu);
+	if (!set)
+		return -ENOMEM;
+	CPU_ZERO_S(size, set);
+	if (pthread_getaffinity_np(pthread_self(), size, set) ||
+	    cpu >= ncpu || !CPU_ISSET_S(cpu, size, set) ||
+	    CPU_COUNT_S(size, set) < 2) {
+		dk__err("dk_machine_create: hw_cpu %d: the creating thread may run on %d CPUs%s; partitioning needs 2 or more, hw_cpu one of them",
+			cpu, CPU_COUNT_S(size, set),
+			cpu < ncpu && CPU_ISSET_S(cpu, size, set) ?
+				"" : ", not on that one");
+		CPU_FREE(set);
+		return -EINVAL;
+	}
+	CPU_CLR_S(cpu, size, set);
+	m->sw_cpus = set;
+	m->sw_cpus_size = size;
+	return 0;
+}
+
+void dk__cpus_exit(struct dk_machine *m)
+{
+	if (m->sw_cpus)
+		CPU_FREE(m->sw_cpus);
+	m->sw_cpus = NULL;
+}
+
+int dk__thread_start(struct dk_machine *m, enum dk_thread_role role,
+		     pthread_t *t, const char *name, void *(*fn)(void *),
 		     void *arg)
 {
 	struct thread_start *ts = malloc(sizeof(*ts));
+	pthread_attr_t attr;
+	cpu_set_t *hw = NULL;
 	int ret;
 
 	if (!ts)
@@ -44,7 +89,30 @@ int dk__thread_start(pthread_t *t, const char *name, void *(*fn)(void *),
 	ts->fn = fn;
 	ts->arg = arg;
 	snprintf(ts->name, sizeof(ts->name), "%s", name);
-	ret = pthread_create(t, NULL, thread_trampoline, ts);
+	pthread_attr_init(&attr);
+	if (m && m->sw_cpus) {
+		/* cfg.hw_cpu: devices on it alone, software elsewhere. */
+		if (role == DK_THREAD_DEVICE) {
+			hw = CPU_ALLOC(m->cfg.hw_cpu + 1);
+			if (!hw) {
+				pthread_attr_destroy(&attr);
+				free(ts);
+				return -ENOMEM;
+			}
+			CPU_ZERO_S(CPU_ALLOC_SIZE(m->cfg.hw_cpu + 1), hw);
+			CPU_SET_S(m->cfg.hw_cpu,
+				  CPU_ALLOC_SIZE(m->cfg.hw_cpu + 1), hw);
+			pthread_attr_setaffinity_np(&attr,
+				CPU_ALLOC_SIZE(m->cfg.hw_cpu + 1), hw);
+		} else {
+			pthread_attr_setaffinity_np(&attr, m->sw_cpus_size,
+						    m->sw_cpus);
+		}
+	}
+	ret = pthread_create(t, &attr, thread_trampoline, ts);
+	pthread_attr_destroy(&attr);
+	if (hw)
+		CPU_FREE(hw);
 	if (ret) {
 		free(ts);
 		return -ret;

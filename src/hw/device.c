@@ -225,7 +225,8 @@ int dk_hw_device_add(struct dk_machine *m, const struct dk_device_config *cfg,
 		char tname[16];
 
 		snprintf(tname, sizeof(tname), "%.15s", dev->name);
-		ret = dk__thread_start(&dev->thread, tname, dev_thread, dev);
+		ret = dk__thread_start(m, DK_THREAD_DEVICE, &dev->thread,
+				       tname, dev_thread, dev);
 		if (ret)
 			goto err_locks;
 		dev->has_thread = true;

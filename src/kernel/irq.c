@@ -211,7 +211,8 @@ int dk__irq_init(struct dk_machine *m)
 	 * thread_id is read by handlers only, which run after a request_irq()
 	 * that took st->lock after this store.
 	 */
-	ret = dk__thread_start(&st->thread, "hardirq", hardirq_main, m);
+	ret = dk__thread_start(m, DK_THREAD_SOFTWARE, &st->thread, "hardirq",
+			       hardirq_main, m);
 	if (ret)
 		goto err_destroy;
 	st->thread_id = (unsigned long)st->thread;

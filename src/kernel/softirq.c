@@ -284,7 +284,8 @@ int dk__softirq_init(struct dk_machine *m)
 	INIT_LIST_HEAD(&s->timers);
 	s->m = m;
 	m->softirq = s;
-	ret = dk__thread_start(&s->thread, "softirq", softirq_main, s);
+	ret = dk__thread_start(m, DK_THREAD_SOFTWARE, &s->thread, "softirq",
+			       softirq_main, s);
 	if (ret) {
 		m->softirq = NULL;
 		pthread_cond_destroy(&s->done);

@@ -170,7 +170,8 @@ static struct workqueue_struct *wq_create(struct dk_wq_state *st,
 	dk__cond_init(&wq->more);
 	snprintf(tname, sizeof(tname), "wq/%s", name);
 	pthread_mutex_lock(&wq_lock);
-	ret = dk__thread_start(&wq->thread, tname, worker_main, wq);
+	ret = dk__thread_start(dk__m, DK_THREAD_SOFTWARE, &wq->thread, tname,
+			       worker_main, wq);
 	if (ret) {
 		pthread_mutex_unlock(&wq_lock);
 		pr_err("alloc_workqueue(%s): no thread: %s\n", name,

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
  * machine_test.c - machine create/destroy: one at a time, bad layouts,
- * leak reports at destroy, the clock, repeated create/destroy cycles.
+ * leak reports at destroy, the clock, repeated create/destroy cycles, CPU
+ * partitioning (cfg.hw_cpu: device threads on it, software off it).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/gfp.h>
 #include <linux/interrupt.h>
 #include <linux/slab.h>
 #include <linux/io.h>
+#include <linux/platform_device.h>
 #include <dmakit/machine.h>
 #include "dk_test.h"
+#include "tmodel.h"
 
 static int setup(void **state)
 {
@@ -143,6 +149,82 @@ static void many_cycles(void **state)
 	}
 }
 
+/* ---- CPU partitioning -------------------------------------------------- */
+
+static cpu_set_t irq_cpus;	/* the handler's affinity */
+static int irq_seen;		/* atomic */
+
+static irqreturn_t affinity_handler(int irq, void *dev)
+{
+	(void)irq;
+	(void)dev;
+	CPU_ZERO(&irq_cpus);
+	pthread_getaffinity_np(pthread_self(), sizeof(irq_cpus), &irq_cpus);
+	__atomic_store_n(&irq_seen, 1, __ATOMIC_RELEASE);
+	return IRQ_HANDLED;
+}
+
+static void cpu_partitioning(void **state)
+{
+	struct dk_machine_config cfg;
+	struct platform_device *pdev;
+	struct dk_machine *m;
+	struct tmodel *tm;
+	cpu_set_t mine, dev_cpus;
+	void __iomem *regs;
+	int hw = -1, irq;
+
+	(void)state;
+	dk_machine_config_init(&cfg);
+	assert_int_equal(cfg.hw_cpu, -1);
+	cfg.hw_cpu = CPU_SETSIZE - 1;	/* not one this thread may use */
+	assert_int_equal(dk_machine_create(&cfg, &m), -EINVAL);
+	assert_null(m);
+	assert_log_count("hw_cpu 1023", 1);
+	assert_null(dk_machine_current());
+
+	CPU_ZERO(&mine);
+	assert_int_equal(pthread_getaffinity_np(pthread_self(), sizeof(mine),
+						&mine), 0);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &mine))
+			hw = c;
+	if (CPU_COUNT(&mine) < 2) {
+		/* One CPU: partitioning is refused with a message. */
+		cfg.hw_cpu = hw;
+		assert_int_equal(dk_machine_create(&cfg, &m), -EINVAL);
+		assert_log_count("partitioning needs 2 or more", 1);
+		return;
+	}
+	cfg.hw_cpu = hw;		/* the last CPU we may use */
+	assert_int_equal(dk_machine_create(&cfg, &m), 0);
+	assert_int_equal(tmodel_add(m, NULL, &tmodel_ops, &tm, &pdev), 0);
+	/* The device's thread: that CPU alone. */
+	CPU_ZERO(&dev_cpus);
+	assert_int_equal(pthread_getaffinity_np(tm->hw.thread,
+						sizeof(dev_cpus), &dev_cpus),
+			 0);
+	assert_int_equal(CPU_COUNT(&dev_cpus), 1);
+	assert_true(CPU_ISSET(hw, &dev_cpus));
+	/* The hard-IRQ thread: every other CPU of ours, not that one. */
+	irq = platform_get_irq(pdev, 0);
+	assert_true(irq > 0);
+	assert_int_equal(request_irq((unsigned int)irq, affinity_handler, 0,
+				     "affinity", tm), 0);
+	regs = ioremap(pdev->resource[0].start, 0x1000);
+	assert_non_null(regs);
+	writel(1, (char __iomem *)regs + TM_IRQ_ON);
+	writel(1, (char __iomem *)regs + TM_DOORBELL);
+	assert_true(DK_WAIT_UNTIL(__atomic_load_n(&irq_seen, __ATOMIC_ACQUIRE),
+				  5000));
+	assert_false(CPU_ISSET(hw, &irq_cpus));
+	CPU_CLR(hw, &mine);
+	assert_true(CPU_EQUAL(&irq_cpus, &mine));
+	free_irq((unsigned int)irq, tm);
+	iounmap(regs);
+	assert_int_equal(dk_machine_destroy(m), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +236,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(manual_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_cycles, setup, teardown),
+		cmocka_unit_test_setup_teardown(cpu_partitioning, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
