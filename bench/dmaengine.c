@@ -14,7 +14,13 @@
  *   until half of it has completed (the batch callbacks wake it only
  *   then), so it wakes once per half window, not once per batch.
  * - dmaengine_ops_64B_batched: 64 B copies in batches of 32, one
- *   issue_pending and one interrupt per batch; Mops/s.
+ *   issue_pending and one interrupt per batch; Mops/s; the controller's
+ *   throughput, on a partitioned machine (dk_machine_config.hw_cpu: the
+ *   controller's thread alone on the last CPU, the kernel's threads and
+ *   this client on the others, as DPDK's figures are taken on pinned
+ *   cores). dmaengine_ops_64B_batched_shared: the same without
+ *   partitioning, where it depends on how the scheduler places four
+ *   threads on the cores (on 2 cores: bimodal, ~3 or ~4 Mops/s a run).
  * - dmaengine_latency_64B: median submit-to-callback time of a single
  *   64 B copy (the callback takes the timestamp); ns.
  * - dmaengine_latency_64B_polled: median submit-to-DMA_COMPLETE time of a
@@ -27,6 +33,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dmakit/machine.h>
@@ -152,8 +160,8 @@ static void de_down(struct de_ctx *c)
 	c->m = NULL;
 }
 
-static int de_up(struct de_ctx *c, bool iommu, size_t len,
-		 unsigned int poll_us)
+static int de_up_cpu(struct de_ctx *c, bool iommu, size_t len,
+		     unsigned int poll_us, int hw_cpu)
 {
 	struct dk_machine_config cfg;
 	dma_cap_mask_t mask;
@@ -164,6 +172,7 @@ static int de_up(struct de_ctx *c, bool iommu, size_t len,
 	dk_machine_config_init(&cfg);
 	cfg.iommu.present = iommu;
 	cfg.poll_us = poll_us;
+	cfg.hw_cpu = hw_cpu;
 	ret = dk_machine_create(&cfg, &c->m);
 	if (ret)
 		return ret;
@@ -199,6 +208,42 @@ static int de_up(struct de_ctx *c, bool iommu, size_t len,
 err:
 	de_down(c);
 	return ret;
+}
+
+static int de_up(struct de_ctx *c, bool iommu, size_t len,
+		 unsigned int poll_us)
+{
+	return de_up_cpu(c, iommu, len, poll_us, -1);
+}
+
+/*
+ * CPU partitioning for a figure: the controller gets the last CPU of this
+ * thread's when it has two or more (-1 otherwise); *@mine keeps them.
+ */
+static int de_cpus_pick(cpu_set_t *mine)
+{
+	int hw = -1;
+
+	CPU_ZERO(mine);
+	if (pthread_getaffinity_np(pthread_self(), sizeof(*mine), mine) ||
+	    CPU_COUNT(mine) < 2)
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, mine))
+			hw = cpu;
+	return hw;
+}
+
+/* The client is software too: off the controller's CPU (or back). */
+static void de_cpus_client(const cpu_set_t *mine, int hw, bool leave)
+{
+	cpu_set_t sw = *mine;
+
+	if (hw < 0)
+		return;
+	if (leave)
+		CPU_CLR(hw, &sw);
+	pthread_setaffinity_np(pthread_self(), sizeof(sw), &sw);
 }
 
 struct de_copy_arg {
@@ -243,17 +288,18 @@ static int de_copy_run(const struct dk_bench *b, FILE *out)
 	return ret;
 }
 
-static int de_ops_run(const struct dk_bench *b, FILE *out)
+static int de_ops(const struct dk_bench *b, FILE *out, bool partition)
 {
 	struct de_ctx c;
 	struct dk_bench_pair_result r;
 	struct dk_bench_closure v = { de_copy, &c };
-	int ret;
+	cpu_set_t mine;
+	int ret, hw = partition ? de_cpus_pick(&mine) : -1;
 
-	(void)b;
-	ret = de_up(&c, true, 64, 0);
+	ret = de_up_cpu(&c, true, 64, 0, hw);
 	if (ret)
 		return ret;
+	de_cpus_client(&mine, hw, true);
 	c.batch = 32;
 	c.window = 256;
 	ret = dk_bench_pair(&v, NULL, 0, &r);
@@ -263,7 +309,18 @@ static int de_ops_run(const struct dk_bench *b, FILE *out)
 		dk_bench_report(out, b->name, dk_bench_mops(1, r.value_ns),
 				"Mops/s", -1);
 	de_down(&c);
+	de_cpus_client(&mine, hw, false);
 	return ret;
+}
+
+static int de_ops_run(const struct dk_bench *b, FILE *out)
+{
+	return de_ops(b, out, true);
+}
+
+static int de_ops_shared_run(const struct dk_bench *b, FILE *out)
+{
+	return de_ops(b, out, false);
 }
 
 static void de_lat_cb(void *p, const struct dmaengine_result *r)
@@ -379,8 +436,11 @@ const struct dk_bench dk_bench_dmaengine[] = {
 	{ "dmaengine_copy_16MiB_direct", "dmaengine 16 MiB copies",
 	  de_copy_run, &a16m_d },
 	{ "dmaengine_ops_64B_batched",
-	  "64 B copies, batches of 32, one interrupt per batch, Mops/s",
+	  "64 B copies, batches of 32, one interrupt per batch, Mops/s (controller on a CPU of its own)",
 	  de_ops_run, NULL },
+	{ "dmaengine_ops_64B_batched_shared",
+	  "the same, threads placed by the scheduler, Mops/s",
+	  de_ops_shared_run, NULL },
 	{ "dmaengine_latency_64B",
 	  "median submit-to-callback of one 64 B copy, ns", de_lat_run, NULL },
 	{ "dmaengine_latency_64B_polled",
