@@ -4,23 +4,27 @@
  * prep, submit, issue_pending, descriptor fetch by DMA through the IOMMU
  * when present, the copy, status write-back, interrupt, tasklet callback):
  *
+ * The throughput figures run on a partitioned machine when this thread
+ * may use two CPUs or more (dk_machine_config.hw_cpu): the controller's
+ * thread alone on the last CPU, the kernel's threads and this client on
+ * the others — the controller as silicon of its own, as DPDK's figures for
+ * its software DMA driver are taken on pinned cores. The _shared figures
+ * are the same without partitioning, where the result also depends on how
+ * the scheduler places four threads on the cores.
+ *
  * - dmaengine_copy_<size>_<iommu|direct>: GB/s of back-to-back copies of
  *   <size> against plain memcpy of the same size between the same
- *   simulated-RAM buffers, in the same run. A copy larger than 4 MiB (the
- *   largest coherent block) is several 4 MiB descriptors. Descriptors are
- *   kept queued (a window of several batches, one interrupt per batch) so
+ *   simulated-RAM buffers, in the same run (memcpy on this thread). A
+ *   copy larger than 4 MiB (the largest coherent block) is several 4 MiB
+ *   descriptors. Descriptors are kept queued (a window of several batches, one interrupt per batch) so
  *   that no thread sleeps per descriptor. The client refills in bulk, as a
  *   streaming driver refills a ring: when the window is full it sleeps
  *   until half of it has completed (the batch callbacks wake it only
  *   then), so it wakes once per half window, not once per batch.
  * - dmaengine_ops_64B_batched: 64 B copies in batches of 32, one
- *   issue_pending and one interrupt per batch; Mops/s; the controller's
- *   throughput, on a partitioned machine (dk_machine_config.hw_cpu: the
- *   controller's thread alone on the last CPU, the kernel's threads and
- *   this client on the others, as DPDK's figures are taken on pinned
- *   cores). dmaengine_ops_64B_batched_shared: the same without
- *   partitioning, where it depends on how the scheduler places four
- *   threads on the cores (on 2 cores: bimodal, ~3 or ~4 Mops/s a run).
+ *   issue_pending and one interrupt per batch; Mops/s. Shared (on 2
+ *   cores): bimodal, ~3 or ~4 Mops/s a run, depending on whether the
+ *   hard-IRQ thread lands on the controller's core.
  * - dmaengine_latency_64B: median submit-to-callback time of a single
  *   64 B copy (the callback takes the timestamp); ns.
  * - dmaengine_latency_64B_polled: median submit-to-DMA_COMPLETE time of a
@@ -249,6 +253,7 @@ static void de_cpus_client(const cpu_set_t *mine, int hw, bool leave)
 struct de_copy_arg {
 	size_t len;
 	bool iommu;
+	bool shared;	/* no CPU partitioning */
 };
 
 static int de_copy_run(const struct dk_bench *b, FILE *out)
@@ -260,9 +265,13 @@ static int de_copy_run(const struct dk_bench *b, FILE *out)
 	struct dk_bench_closure base = { de_memcpy, &c };
 	int ret;
 
-	ret = de_up(&c, a->iommu, a->len, 0);
+	cpu_set_t mine;
+	int hw = a->shared ? -1 : de_cpus_pick(&mine);
+
+	ret = de_up_cpu(&c, a->iommu, a->len, 0, hw);
 	if (ret)
 		return ret;
+	de_cpus_client(&mine, hw, true);
 	if (c.chunk <= 4096) {
 		c.batch = 32;
 		c.window = 256;
@@ -285,6 +294,7 @@ static int de_copy_run(const struct dk_bench *b, FILE *out)
 		dk_bench_report(out, b->name, dk_bench_gbps(a->len, r.value_ns),
 				"GB/s", dk_bench_gbps(a->len, r.baseline_ns));
 	de_down(&c);
+	de_cpus_client(&mine, hw, false);
 	return ret;
 }
 
@@ -404,15 +414,17 @@ static int de_lat_polled_run(const struct dk_bench *b, FILE *out)
 	return de_latency(b, out, true);
 }
 
-static const struct de_copy_arg a64_i = { 64, true }, a64_d = { 64, false };
-static const struct de_copy_arg a4k_i = { 4096, true },
-				a4k_d = { 4096, false };
-static const struct de_copy_arg a64k_i = { 65536, true },
-				a64k_d = { 65536, false };
-static const struct de_copy_arg a1m_i = { 1u << 20, true },
-				a1m_d = { 1u << 20, false };
-static const struct de_copy_arg a16m_i = { 16u << 20, true },
-				a16m_d = { 16u << 20, false };
+static const struct de_copy_arg a64_i = { 64, true, false },
+				a64_d = { 64, false, false };
+static const struct de_copy_arg a4k_i = { 4096, true, false },
+				a4k_d = { 4096, false, false };
+static const struct de_copy_arg a64k_i = { 65536, true, false },
+				a64k_d = { 65536, false, false };
+static const struct de_copy_arg a1m_i = { 1u << 20, true, false },
+				a1m_d = { 1u << 20, false, false };
+static const struct de_copy_arg a16m_i = { 16u << 20, true, false },
+				a16m_d = { 16u << 20, false, false };
+static const struct de_copy_arg a1m_i_shared = { 1u << 20, true, true };
 
 const struct dk_bench dk_bench_dmaengine[] = {
 	{ "dmaengine_copy_64B_iommu", "dmaengine 64 B copies vs memcpy, IOMMU",
@@ -431,6 +443,9 @@ const struct dk_bench dk_bench_dmaengine[] = {
 	  de_copy_run, &a1m_i },
 	{ "dmaengine_copy_1MiB_direct", "dmaengine 1 MiB copies",
 	  de_copy_run, &a1m_d },
+	{ "dmaengine_copy_1MiB_iommu_shared",
+	  "dmaengine 1 MiB copies, IOMMU, threads placed by the scheduler",
+	  de_copy_run, &a1m_i_shared },
 	{ "dmaengine_copy_16MiB_iommu", "dmaengine 16 MiB copies, IOMMU",
 	  de_copy_run, &a16m_i },
 	{ "dmaengine_copy_16MiB_direct", "dmaengine 16 MiB copies",
