@@ -997,7 +997,7 @@ static int step_bounce(struct demo *d)
 
 #define DEMO_DMA_LEN	(4u << 20)
 
-/* What the completion callback saw; written on the tasklet thread. */
+/* What the completion callback saw; written in tasklet context. */
 static struct {
 	int calls;		/* atomic */
 	uint64_t at_ns;		/* atomic */
