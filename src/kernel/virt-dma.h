@@ -26,7 +26,7 @@
  *
  * LOCKING: vc->lock (a spinlock) protects the five lists, vc->cyclic and
  * each descriptor's node; the helpers marked "caller holds vc->lock"
- * assert it. Callbacks run on the softirq thread from vc->task with no
+ * assert it. Callbacks run in softirq context from vc->task with no
  * lock held, in list (cookie) order; the cyclic period callback, if any,
  * runs first. A tasklet never runs concurrently with itself, so one
  * channel's callbacks never overlap.

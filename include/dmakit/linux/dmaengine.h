@@ -23,7 +23,8 @@
  * - No async_tx dependency chains, no unmap data, no metadata, no RAID ops
  *   (xor/pq prep ops are absent; their capability bits exist).
  *
- * Callbacks run in tasklet context (the softirq thread), in cookie order
+ * Callbacks run in tasklet context (at irq exit on the hard-IRQ thread,
+ * or on the softirq thread), in cookie order
  * per channel, for providers built on virt-dma; see Documentation in
  * Linux's client.rst for the rules a client follows.
  */

@@ -3,8 +3,10 @@
  * linux/interrupt.h - interrupt handlers (request_irq and friends), the
  * execution-context tests (in_interrupt() ...) and tasklets.
  *
- * One hard-IRQ thread per machine runs every handler; one softirq thread
- * runs every tasklet and timer. Interrupts are edge (MSI) messages: one
+ * One hard-IRQ thread per machine runs every handler, and after each
+ * interrupt the tasklets and timers pending (as Linux's irq_exit()); one
+ * softirq thread (Linux's ksoftirqd) runs the rest. One item runs at a
+ * time. Interrupts are edge (MSI) messages: one
  * raised while its handler runs or while the line is disabled is latched and
  * delivered once afterwards.
  *
@@ -151,7 +153,7 @@ enum {
 };
 
 /**
- * struct tasklet_struct - deferred work run on the softirq thread
+ * struct tasklet_struct - deferred work run in softirq context
  * @dk_node: queue link (softirq lock)
  * @state: TASKLET_STATE_* bits and internal ones (softirq lock)
  * @count: disable depth, atomic; runs only at 0
@@ -192,7 +194,7 @@ DK_API void tasklet_init(struct tasklet_struct *t,
 			 void (*func)(unsigned long), unsigned long data);
 
 /**
- * tasklet_schedule() - queue @t on the softirq thread
+ * tasklet_schedule() - queue @t to run in softirq context
  * @t: the tasklet
  *
  * No-op if already queued; a tasklet scheduled while it runs runs again

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * linux/timer.h - timers run on the softirq thread at a jiffies expiry.
+ * linux/timer.h - timers run in softirq context at a jiffies expiry.
  *
  * Timers follow the machine clock: in real-time mode the softirq thread
- * sleeps until the earliest expiry; with a manual clock, dk_clock_advance()
+ * sleeps until the earliest expiry (a due timer may also run at an irq
+ * exit, on the hard-IRQ thread); with a manual clock, dk_clock_advance()
  * runs every timer that became due before it returns.
  *
  * Differs from Linux: the timer flags (TIMER_DEFERRABLE, ...) are accepted
