@@ -66,8 +66,8 @@ struct dk_machine {
 	uint64_t clock_origin_ns;		/* CLOCK_MONOTONIC at create */
 	uint64_t manual_now_ns;			/* atomic; manual clock */
 	int leaks;				/* reports made at destroy */
-	void *sw_cpus;				/* cpu_set_t; NULL: no pinning */
-	size_t sw_cpus_size;
+	void *cpus[2];		/* cpu_set_t per enum dk_thread_role; NULL: any */
+	size_t cpus_size;
 };
 
 /* The one machine; set between create and destroy. */

@@ -38,7 +38,7 @@ static void *thread_trampoline(void *p)
 int dk__cpus_init(struct dk_machine *m)
 {
 	int cpu = m->cfg.hw_cpu;
-	cpu_set_t *set;
+	cpu_set_t *sw, *hw;
 	size_t size;
 	long ncpu;
 
@@ -48,31 +48,44 @@ int dk__cpus_init(struct dk_machine *m)
 	if (ncpu < 1)
 		ncpu = CPU_SETSIZE;
 	size = CPU_ALLOC_SIZE(ncpu);
-	set = CPU_ALLOC(ncpu);
-	if (!set)
+	sw = CPU_ALLOC(ncpu);
+	hw = CPU_ALLOC(ncpu);
+	if (!sw || !hw) {
+		if (sw)
+			CPU_FREE(sw);
+		if (hw)
+			CPU_FREE(hw);
 		return -ENOMEM;
-	CPU_ZERO_S(size, set);
-	if (pthread_getaffinity_np(pthread_self(), size, set) ||
-	    cpu >= ncpu || !CPU_ISSET_S(cpu, size, set) ||
-	    CPU_COUNT_S(size, set) < 2) {
+	}
+	CPU_ZERO_S(size, sw);
+	if (pthread_getaffinity_np(pthread_self(), size, sw) ||
+	    cpu >= ncpu || !CPU_ISSET_S(cpu, size, sw) ||
+	    CPU_COUNT_S(size, sw) < 2) {
 		dk__err("dk_machine_create: hw_cpu %d: the creating thread may run on %d CPUs%s; partitioning needs 2 or more, hw_cpu one of them",
-			cpu, CPU_COUNT_S(size, set),
-			cpu < ncpu && CPU_ISSET_S(cpu, size, set) ?
+			cpu, CPU_COUNT_S(size, sw),
+			cpu < ncpu && CPU_ISSET_S(cpu, size, sw) ?
 				"" : ", not on that one");
-		CPU_FREE(set);
+		CPU_FREE(sw);
+		CPU_FREE(hw);
 		return -EINVAL;
 	}
-	CPU_CLR_S(cpu, size, set);
-	m->sw_cpus = set;
-	m->sw_cpus_size = size;
+	/* Devices on hw_cpu alone; software on the creator's CPUs but it. */
+	CPU_CLR_S(cpu, size, sw);
+	CPU_ZERO_S(size, hw);
+	CPU_SET_S(cpu, size, hw);
+	m->cpus[DK_THREAD_SOFTWARE] = sw;
+	m->cpus[DK_THREAD_DEVICE] = hw;
+	m->cpus_size = size;
 	return 0;
 }
 
 void dk__cpus_exit(struct dk_machine *m)
 {
-	if (m->sw_cpus)
-		CPU_FREE(m->sw_cpus);
-	m->sw_cpus = NULL;
+	for (int i = 0; i < 2; i++) {
+		if (m->cpus[i])
+			CPU_FREE(m->cpus[i]);
+		m->cpus[i] = NULL;
+	}
 }
 
 int dk__thread_start(struct dk_machine *m, enum dk_thread_role role,
@@ -81,7 +94,6 @@ int dk__thread_start(struct dk_machine *m, enum dk_thread_role role,
 {
 	struct thread_start *ts = malloc(sizeof(*ts));
 	pthread_attr_t attr;
-	cpu_set_t *hw = NULL;
 	int ret;
 
 	if (!ts)
@@ -90,29 +102,11 @@ int dk__thread_start(struct dk_machine *m, enum dk_thread_role role,
 	ts->arg = arg;
 	snprintf(ts->name, sizeof(ts->name), "%s", name);
 	pthread_attr_init(&attr);
-	if (m && m->sw_cpus) {
-		/* cfg.hw_cpu: devices on it alone, software elsewhere. */
-		if (role == DK_THREAD_DEVICE) {
-			hw = CPU_ALLOC(m->cfg.hw_cpu + 1);
-			if (!hw) {
-				pthread_attr_destroy(&attr);
-				free(ts);
-				return -ENOMEM;
-			}
-			CPU_ZERO_S(CPU_ALLOC_SIZE(m->cfg.hw_cpu + 1), hw);
-			CPU_SET_S(m->cfg.hw_cpu,
-				  CPU_ALLOC_SIZE(m->cfg.hw_cpu + 1), hw);
-			pthread_attr_setaffinity_np(&attr,
-				CPU_ALLOC_SIZE(m->cfg.hw_cpu + 1), hw);
-		} else {
-			pthread_attr_setaffinity_np(&attr, m->sw_cpus_size,
-						    m->sw_cpus);
-		}
-	}
+	/* cfg.hw_cpu: the thread's side of the partition. */
+	if (m && m->cpus[role])
+		pthread_attr_setaffinity_np(&attr, m->cpus_size, m->cpus[role]);
 	ret = pthread_create(t, &attr, thread_trampoline, ts);
 	pthread_attr_destroy(&attr);
-	if (hw)
-		CPU_FREE(hw);
 	if (ret) {
 		free(ts);
 		return -ret;
