@@ -89,8 +89,10 @@ struct dk_iommu_config {
  * @debug: dma-debug checks every DMA-mapping call (linux/dma-debug.h);
  *         also on when the environment has DK_DMA_DEBUG=1 (or "abort")
  * @debug_mode: DK_DMA_DEBUG_WARN (0 means warn) or DK_DMA_DEBUG_ABORT
- * @debug_entries: mappings dma-debug can track (0: 65536 as Linux); when
- *                 they run out it says so and disables itself
+ * @debug_entries: mappings dma-debug's table can track (0: 65536 as
+ *                 Linux; each thread's latest DMA_TO_DEVICE streaming
+ *                 mapping is kept aside, beyond it); when they run out it
+ *                 says so and disables itself
  */
 struct dk_dma_config {
 	uint64_t swiotlb_size;

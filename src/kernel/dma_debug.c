@@ -37,6 +37,21 @@
  * thread mapped last is marked without a lookup when the driver checks
  * that address right away (the usual pattern); anything else looks it up.
  *
+ * The thread's slot. Each thread keeps its latest streaming DMA_TO_DEVICE
+ * mapping (single or page; the device only reads it, so no cacheline
+ * tracking) out of the table, in a slot of its own: mapping, checking and
+ * unmapping it again on the same thread — the common case — takes no lock
+ * and no atomic read-modify-write. Every other lookup (an unmap, sync or
+ * dma_mapping_error() from another thread, a mismatching unmap, the leak
+ * scans, the entry count) also searches the slots, which every thread can
+ * read: a slot entry is published with a release store of its state
+ * (a generation), read optimistically and trusted only if the state did
+ * not change meanwhile, and taken by another thread with a
+ * compare-and-swap of that state. The owner empties its slot with a plain
+ * store, so two threads unmapping the same slot mapping at the same
+ * instant (a driver bug) may both pass where the table would report one.
+ * cfg.dma.debug_entries counts table entries; the slots are extra.
+ *
  * Reports: "DMA-API: <driver> <device>: <Linux's text> [at <call site>]
  * [mapped at <call site>]", one log line each, counted per class and per
  * device; in abort mode abort() follows the report. A summary is printed
@@ -49,8 +64,10 @@
  * user callback). report_lock (a mutex) protects the per-device counts and
  * serializes the summary. Entry fields are written under their bucket lock;
  * id and map_err are also touched by the dma_mapping_error() fast path and
- * so are atomics. dk_dma_debug_enable()/_disable() and init/exit must not
- * race with DMA-mapping calls.
+ * so are atomics. slot_lock serializes additions to the slot registry
+ * (a list read without it); slot states and fields are atomics, as above.
+ * dk_dma_debug_enable()/_disable() and init/exit must not race with
+ * DMA-mapping calls.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -199,6 +216,35 @@ struct dbg_state {
 	u64 max_size;			/* atomic: largest mapping seen */
 	int oom;			/* atomic: out of entries, disabled */
 	int overlap_warned;		/* atomic: the limit WARN_ONCE */
+	struct dbg_slot *slots;		/* atomic head; never shrinks */
+	int slot_lock;			/* serializes additions */
+	u64 serial;			/* tells this state from earlier ones */
+};
+
+/*
+ * struct dbg_slot - one thread's latest streaming DMA_TO_DEVICE mapping,
+ * kept out of the table (see "the thread's slot" in the file comment).
+ * @state: 0 empty, else (generation << 1) | 1; atomic. The owner writes
+ *         the fields only while it is 0, then publishes a new generation
+ *         (release); it empties its own slot with a store, any other
+ *         thread only with a compare-and-swap from the state it read.
+ * The entry fields are relaxed atomics (others read them optimistically
+ * and trust them only if @state did not change meanwhile).
+ */
+struct dbg_slot {
+	u64 state;
+	u64 gen;			/* owner only */
+	struct device *dev;
+	u64 dma_addr;
+	u64 size;
+	u64 paddr;
+	const void *caller;
+	u64 id;
+	u8 type;
+	u8 dir;
+	u8 map_err;
+	u8 leak_reported;
+	struct dbg_slot *next;		/* registry, set before publication */
 };
 
 static struct dbg_state *dbg;		/* atomic; init .. exit */
@@ -206,6 +252,7 @@ static int dbg_mode;			/* atomic; DK_DMA_DEBUG_* */
 static unsigned long err_count[DK_DMA_DEBUG_NR_CLASSES];	/* atomic */
 static unsigned long nr_logged;		/* atomic */
 static u64 id_base_next = 1ull << 32;	/* atomic */
+static u64 state_serial_next = 1;	/* atomic */
 
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -223,6 +270,8 @@ static DBG_TLS const struct device *tls_last_dev;
 static DBG_TLS u64 tls_last_addr;
 static DBG_TLS uintptr_t tls_stk_lo, tls_stk_hi;
 static DBG_TLS bool tls_stk_known;
+static DBG_TLS struct dbg_slot *tls_slot;
+static DBG_TLS u64 tls_slot_serial;	/* the state tls_slot belongs to */
 
 static const struct dk_dma_debug_ops dbg_ops;
 
@@ -525,6 +574,121 @@ static struct dbg_entry *add_entry(struct dbg_state *st,
 	return e;
 }
 
+/* ---- the thread's slot --------------------------------------------------- */
+
+/*
+ * Slot fields: acquire loads and release stores (plain moves on x86). A
+ * store is ordered after the owner's emptying of the slot, a load before
+ * the reader's re-read of the state: a copy mixing two generations fails
+ * that re-read.
+ */
+#define SLOT_LD(f)	__atomic_load_n(&(f), __ATOMIC_ACQUIRE)
+#define SLOT_ST(f, v)	__atomic_store_n(&(f), (v), __ATOMIC_RELEASE)
+
+/* The calling thread's slot in @st, made on first use; NULL if no memory. */
+static struct dbg_slot *slot_mine(struct dbg_state *st)
+{
+	struct dbg_slot *sl;
+
+	if (likely(tls_slot && tls_slot_serial == st->serial))
+		return tls_slot;
+	sl = calloc(1, sizeof(*sl));
+	if (!sl)
+		return NULL;
+	dbg_lock(&st->slot_lock);
+	sl->next = st->slots;
+	__atomic_store_n(&st->slots, sl, __ATOMIC_RELEASE);
+	dbg_unlock(&st->slot_lock);
+	tls_slot = sl;
+	tls_slot_serial = st->serial;
+	return sl;
+}
+
+/*
+ * A consistent copy of @sl's entry, if it holds one: *@state is the state
+ * it was read under. Any thread.
+ */
+static bool slot_read(struct dbg_slot *sl, struct dbg_entry *out,
+		      u64 *state)
+{
+	u64 s1 = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+
+	if (!s1)
+		return false;
+	memset(out, 0, sizeof(*out));
+	out->dev = SLOT_LD(sl->dev);
+	out->dma_addr = SLOT_LD(sl->dma_addr);
+	out->size = SLOT_LD(sl->size);
+	out->paddr = SLOT_LD(sl->paddr);
+	out->caller = SLOT_LD(sl->caller);
+	out->id = SLOT_LD(sl->id);
+	out->type = SLOT_LD(sl->type);
+	out->dir = SLOT_LD(sl->dir);
+	out->map_err = SLOT_LD(sl->map_err);
+	out->leak_reported = SLOT_LD(sl->leak_reported);
+	if (__atomic_load_n(&sl->state, __ATOMIC_RELAXED) != s1)
+		return false;
+	*state = s1;
+	return true;
+}
+
+static inline struct dbg_slot *slots_first(struct dbg_state *st)
+{
+	return __atomic_load_n(&st->slots, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Take @dev's mapping at @addr out of whichever thread's slot holds it
+ * (an unmap by another thread, or a retried one); its copy in *@out.
+ */
+static bool slot_steal(struct dbg_state *st, struct device *dev, u64 addr,
+		       struct dbg_entry *out)
+{
+	for (struct dbg_slot *sl = slots_first(st); sl; sl = sl->next) {
+		u64 s;
+
+		if (!slot_read(sl, out, &s) || out->dev != dev ||
+		    out->dma_addr != addr)
+			continue;
+		if (__atomic_compare_exchange_n(&sl->state, &s, 0, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+/* A copy of the slot entry of @dev containing @addr; false if none. */
+static bool slot_containing(struct dbg_state *st, struct device *dev,
+			    u64 addr, struct dbg_entry *out)
+{
+	for (struct dbg_slot *sl = slots_first(st); sl; sl = sl->next) {
+		u64 s;
+
+		if (slot_read(sl, out, &s) && out->dev == dev &&
+		    addr >= out->dma_addr && addr - out->dma_addr < out->size)
+			return true;
+	}
+	return false;
+}
+
+/* dma_mapping_error() on a mapping in some thread's slot. */
+static bool slot_mark_checked(struct dbg_state *st, struct device *dev,
+			      u64 addr)
+{
+	for (struct dbg_slot *sl = slots_first(st); sl; sl = sl->next) {
+		struct dbg_entry e;
+		u64 s;
+
+		if (slot_read(sl, &e, &s) && e.dev == dev &&
+		    e.dma_addr == addr) {
+			SLOT_ST(sl->map_err, MAP_ERR_CHECKED);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* How well @e matches @ref (same device and address): 0..4. */
 static int match_level(const struct dbg_entry *e, const struct dbg_entry *ref)
 {
@@ -605,6 +769,11 @@ static bool check_unmap(struct dbg_state *st, const struct dbg_entry *ref,
 	e = find_exact(b, ref, &pp);
 	if (unlikely(!e)) {
 		dbg_unlock(&b->lock);
+		/* Not in the table: in some thread's slot? */
+		if (slot_steal(st, dev, ref->dma_addr, &snap)) {
+			clean = false;
+			goto checks;
+		}
 		report(DK_DMA_DEBUG_FREE_UNKNOWN, dev, NULL, caller,
 		       "device driver tries to free DMA memory it has not allocated [device address=0x%016llx] [size=%llu bytes]",
 		       (unsigned long long)ref->dma_addr,
@@ -646,6 +815,7 @@ static bool check_unmap(struct dbg_state *st, const struct dbg_entry *ref,
 				ref->type == T_COHERENT ? "frees" : "unmaps");
 		return true;
 	}
+checks:
 	check_in_flight(st, &snap, caller,
 			ref->type == T_COHERENT ? "frees" : "unmaps");
 	if (unlikely(ref->size != snap.size))
@@ -718,7 +888,7 @@ static bool find_containing(struct dbg_state *st, struct device *dev,
 		if (key < (1ull << HASH_SHIFT))
 			break;
 	}
-	return false;
+	return slot_containing(st, dev, addr, out);
 }
 
 static bool check_sync(struct dbg_state *st, const struct dbg_entry *ref,
@@ -989,9 +1159,32 @@ static void hook_map_phys(struct device *dev, phys_addr_t phys, size_t size,
 {
 	struct dbg_state *st = dbg_get();
 	struct dbg_entry ref, *e;
+	struct dbg_slot *sl;
 
 	if (!st || dma_addr == DMA_MAPPING_ERROR)
 		return;
+	/*
+	 * The thread's slot, when free, takes a mapping the device only
+	 * reads (no cacheline tracking): no lock, no atomic RMW.
+	 */
+	if (dir == DMA_TO_DEVICE && (sl = slot_mine(st)) &&
+	    !__atomic_load_n(&sl->state, __ATOMIC_RELAXED)) {
+		check_present(st, dev, phys, size, caller);
+		SLOT_ST(sl->dev, dev);
+		SLOT_ST(sl->dma_addr, (u64)dma_addr);
+		SLOT_ST(sl->size, (u64)size);
+		SLOT_ST(sl->paddr, (u64)phys);
+		SLOT_ST(sl->caller, caller);
+		SLOT_ST(sl->id, next_id());
+		SLOT_ST(sl->type, (u8)(single ? T_SINGLE : T_PAGE));
+		SLOT_ST(sl->dir, (u8)dir);
+		SLOT_ST(sl->map_err, (u8)MAP_ERR_NOT_CHECKED);
+		SLOT_ST(sl->leak_reported, (u8)0);
+		sl->gen++;
+		/* Release: the fields before the state that publishes them. */
+		__atomic_store_n(&sl->state, sl->gen << 1 | 1, __ATOMIC_RELEASE);
+		return;
+	}
 	ref.dev = dev;
 	ref.dma_addr = dma_addr;
 	ref.size = size;
@@ -1017,11 +1210,19 @@ static void hook_mapping_error(struct device *dev, dma_addr_t dma_addr,
 {
 	struct dbg_state *st = dbg_get();
 	struct dbg_bucket *b;
+	bool found = false;
 
 	(void)caller;
 	if (!st)
 		return;
-	/* Fast path: the mapping this thread just made. */
+	/* Fast paths: the mapping this thread just made. */
+	if (likely(tls_slot && tls_slot_serial == st->serial &&
+		   __atomic_load_n(&tls_slot->state, __ATOMIC_RELAXED) &&
+		   SLOT_LD(tls_slot->dev) == dev &&
+		   SLOT_LD(tls_slot->dma_addr) == dma_addr)) {
+		SLOT_ST(tls_slot->map_err, (u8)MAP_ERR_CHECKED);
+		return;
+	}
 	if (likely(tls_last_e && tls_last_dev == dev &&
 		   tls_last_addr == dma_addr &&
 		   __atomic_load_n(&tls_last_e->id, __ATOMIC_RELAXED) ==
@@ -1040,10 +1241,13 @@ static void hook_mapping_error(struct device *dev, dma_addr_t dma_addr,
 			    MAP_ERR_NOT_CHECKED) {
 			__atomic_store_n(&e->map_err, MAP_ERR_CHECKED,
 					 __ATOMIC_RELAXED);
+			found = true;
 			break;
 		}
 	}
 	dbg_unlock(&b->lock);
+	if (!found)
+		slot_mark_checked(st, dev, dma_addr);
 }
 
 static void hook_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
@@ -1054,6 +1258,35 @@ static void hook_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 
 	if (!st)
 		return;
+	/*
+	 * The mapping in this thread's slot, unmapped as it was mapped: done
+	 * here, without a lock. (Emptied with a plain store: only a racing
+	 * unmap of the same mapping by another thread, itself a bug, could
+	 * take it too, and be left unreported.) Anything else goes the
+	 * table's way, which also finds slot entries.
+	 */
+	if (likely(tls_slot && tls_slot_serial == st->serial)) {
+		struct dbg_slot *sl = tls_slot;
+		u64 state = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+
+		if (state && SLOT_LD(sl->dev) == dev &&
+		    SLOT_LD(sl->dma_addr) == addr &&
+		    SLOT_LD(sl->size) == size && SLOT_LD(sl->dir) == dir &&
+		    SLOT_LD(sl->type) == (single ? T_SINGLE : T_PAGE) &&
+		    SLOT_LD(sl->map_err) != MAP_ERR_NOT_CHECKED) {
+			struct dbg_entry probe;
+
+			__atomic_store_n(&sl->state, 0, __ATOMIC_RELEASE);
+			probe.dev = dev;
+			probe.dma_addr = addr;
+			probe.size = size;
+			probe.type = single ? T_SINGLE : T_PAGE;
+			probe.dir = (u8)dir;
+			probe.caller = SLOT_LD(sl->caller);
+			check_in_flight(st, &probe, caller, "unmaps");
+			return;
+		}
+	}
 	/* The fields check_unmap() reads for this type, no more. */
 	ref.dev = dev;
 	ref.dma_addr = addr;
@@ -1338,6 +1571,20 @@ static unsigned int report_pending(struct dbg_state *st, struct device *dev,
 		}
 		dbg_unlock(&b->lock);
 	}
+	for (struct dbg_slot *sl = slots_first(st); sl; sl = sl->next) {
+		struct dbg_entry e;
+		u64 state;
+
+		if (!slot_read(sl, &e, &state) || e.dev != dev)
+			continue;
+		pending++;
+		if (e.leak_reported)
+			continue;
+		if (!fresh++)
+			first = e;
+		per[e.type]++;
+		SLOT_ST(sl->leak_reported, (u8)1);
+	}
 	if (fresh)
 		report(DK_DMA_DEBUG_LEAK, dev, &first, NULL,
 		       "device driver has pending DMA allocations while released from device [count=%u] One of leaked entries details: [device address=0x%016llx] [size=%llu bytes] [mapped with %s] [mapped as %s] [single=%u page=%u sg=%u coherent=%u resource=%u] (%s)",
@@ -1361,8 +1608,14 @@ void dk__dma_debug_device_released(struct device *dev)
 
 static void state_free(struct dbg_state *st)
 {
+	struct dbg_slot *sl, *next;
+
 	if (!st)
 		return;
+	for (sl = st->slots; sl; sl = next) {
+		next = sl->next;
+		free(sl);
+	}
 	free(st->pool);
 	free(st->cl);
 	free(st->hash);
@@ -1377,6 +1630,8 @@ static struct dbg_state *state_new(struct dk_machine *m)
 		return NULL;
 	st->m = m;
 	st->ram = m->ram;
+	st->serial = __atomic_fetch_add(&state_serial_next, 1,
+					__ATOMIC_RELAXED);
 	st->nr_pool = m->cfg.dma.debug_entries ? m->cfg.dma.debug_entries :
 						DEF_ENTRIES;
 	/* calloc: untouched entries and buckets stay uncommitted. */
@@ -1475,6 +1730,8 @@ unsigned long dk_dma_debug_entries(void)
 		return 0;
 	for (unsigned int i = 0; i < HASH_SIZE; i++)
 		n += __atomic_load_n(&st->hash[i].count, __ATOMIC_RELAXED);
+	for (struct dbg_slot *sl = slots_first(st); sl; sl = sl->next)
+		n += !!__atomic_load_n(&sl->state, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -1582,6 +1839,15 @@ int dk__dma_debug_exit(struct dk_machine *m)
 						dev = e->dev;
 						break;
 					}
+			for (struct dbg_slot *sl = st->slots; sl && !dev;
+			     sl = sl->next) {
+				struct dbg_entry e;
+				u64 state;
+
+				if (slot_read(sl, &e, &state) &&
+				    !e.leak_reported)
+					dev = e.dev;
+			}
 			if (!dev)
 				break;
 			report_pending(st, dev, "platform destroyed");

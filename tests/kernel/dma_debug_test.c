@@ -708,20 +708,25 @@ static void leak_at_unbind(void **state)
 
 static void table_full(void **state)
 {
-	dma_addr_t a[9];
+	dma_addr_t a[10];
 	int i;
 
 	(void)state;
 	__free_pages(pg, 2);
 	assert_int_equal(dk_machine_destroy(m), 0);
 	assert_non_null(debug_machine(DK_DMA_DEBUG_WARN, 8));
+	/* The thread's slot holds the first; the table the next eight. */
 	for (i = 0; i < 9; i++) {
 		a[i] = dma_map_single(dev, buf + 64 * i, 64, DMA_TO_DEVICE);
 		assert_int_equal(dma_mapping_error(dev, a[i]), 0);
 	}
+	assert_int_equal(dk_dma_debug_entries(), 9);
+	assert_log_count("DMA-API", 0);
+	a[9] = dma_map_single(dev, buf + 64 * 9, 64, DMA_TO_DEVICE);
+	assert_int_equal(dma_mapping_error(dev, a[9]), 0);
 	assert_log_count("DMA-API: debugging out of memory - disabling", 1);
 	assert_int_equal(dk_dma_debug_mode(), DK_DMA_DEBUG_OFF);
-	for (i = 0; i < 9; i++)
+	for (i = 0; i < 10; i++)
 		dma_unmap_single(dev, a[i], 64, DMA_TO_DEVICE);
 	dma_unmap_single(dev, a[0], 64, DMA_TO_DEVICE);	/* not seen */
 	assert_errors(-1, 0);
@@ -860,10 +865,162 @@ static void two_threads(void **state)
 	assert_log_count("DMA-API", 0);
 }
 
+/* ---- the thread's slot: its latest DMA_TO_DEVICE mapping ---------------- */
+
+struct slot_job {
+	dma_addr_t a;
+	size_t len;
+	int what;	/* 0 map and keep, 1 unmap, 2 sync, 3 mapping_error */
+	u8 *mem;
+};
+
+static void *slot_other(void *arg)
+{
+	struct slot_job *j = arg;
+
+	switch (j->what) {
+	case 0:
+		j->a = dma_map_single(dev, j->mem, j->len, DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, j->a))
+			j->a = 0;
+		break;
+	case 1:
+		dma_unmap_single(dev, j->a, j->len, DMA_TO_DEVICE);
+		break;
+	case 2:
+		dma_sync_single_for_device(dev, j->a, j->len, DMA_TO_DEVICE);
+		break;
+	case 3:
+		(void)dma_mapping_error(dev, j->a);
+		break;
+	}
+	return NULL;
+}
+
+/* Run @j on a thread of its own, to the end. */
+static void on_other_thread(struct slot_job *j)
+{
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, slot_other, j), 0);
+	pthread_join(t, NULL);
+}
+
+/*
+ * A mapping kept in this thread's slot is seen by every other thread as if
+ * it were in the table: unmapped, synced, checked from elsewhere; reported
+ * when misused by its owner; and one whose thread has exited is still a
+ * mapping.
+ */
+static void thread_slot(void **state)
+{
+	struct slot_job j = { 0 };
+	dma_addr_t a;
+
+	(void)state;
+	/* Mapped here, unmapped by another thread: clean, and gone. */
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	assert_int_equal(dma_mapping_error(dev, a), 0);
+	assert_int_equal(dk_dma_debug_entries(), 1);
+	j.a = a;
+	j.len = 256;
+	j.what = 2;			/* a sync from elsewhere: fine */
+	on_other_thread(&j);
+	j.len = 512;			/* beyond it: reported */
+	on_other_thread(&j);
+	assert_errors(DK_DMA_DEBUG_SYNC_RANGE, 1);
+	j.len = 256;
+	j.what = 1;
+	on_other_thread(&j);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_errors(-1, 1);
+	/* The owner's second unmap: not mapped any more. */
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+	assert_errors(DK_DMA_DEBUG_FREE_UNKNOWN, 1);
+
+	/* Checked by another thread, unmapped here: nothing to say. */
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	j.a = a;
+	j.what = 3;
+	on_other_thread(&j);
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);
+	assert_errors(-1, 2);
+
+	/* The owner's misuse of its slot entry is reported as ever. */
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	assert_int_equal(dma_mapping_error(dev, a), 0);
+	dma_unmap_single(dev, a, 128, DMA_TO_DEVICE);
+	assert_errors(DK_DMA_DEBUG_FREE_SIZE, 1);
+	a = dma_map_single(dev, buf, 256, DMA_TO_DEVICE);
+	dma_unmap_single(dev, a, 256, DMA_TO_DEVICE);	/* never checked */
+	assert_errors(DK_DMA_DEBUG_MAP_ERR_UNCHECKED, 1);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+
+	/* Mapped by a thread that has exited since: unmapped here. */
+	j.mem = buf + 1024;
+	j.len = 64;
+	j.what = 0;
+	on_other_thread(&j);
+	assert_true(j.a != 0);
+	assert_int_equal(dk_dma_debug_entries(), 1);
+	dma_unmap_single(dev, j.a, 64, DMA_TO_DEVICE);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	/* Only the four reports above. */
+	assert_errors(-1, 4);
+	assert_log_count("DMA-API", 4);
+}
+
+struct relay {
+	dma_addr_t a[64];
+	int ready[64];		/* atomic */
+	unsigned int n;
+};
+
+static void *relay_unmapper(void *arg)
+{
+	struct relay *r = arg;
+
+	for (unsigned int i = 0; i < r->n; i++) {
+		unsigned int k = i % 64;
+
+		while (!__atomic_load_n(&r->ready[k], __ATOMIC_ACQUIRE))
+			dk_test_yield();
+		dma_sync_single_for_device(dev, r->a[k], 32, DMA_TO_DEVICE);
+		dma_unmap_single(dev, r->a[k], 32, DMA_TO_DEVICE);
+		__atomic_store_n(&r->ready[k], 0, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* The usual driver pattern: map here, unmap in the completion thread. */
+static void map_here_unmap_there(void **state)
+{
+	struct relay r = { .n = 4000 * dk_test_stress() };
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, relay_unmapper, &r), 0);
+	for (unsigned int i = 0; i < r.n; i++) {
+		unsigned int k = i % 64;
+
+		while (__atomic_load_n(&r.ready[k], __ATOMIC_ACQUIRE))
+			dk_test_yield();
+		r.a[k] = dma_map_single(dev, buf + 64 * k, 32, DMA_TO_DEVICE);
+		assert_int_equal(dma_mapping_error(dev, r.a[k]), 0);
+		__atomic_store_n(&r.ready[k], 1, __ATOMIC_RELEASE);
+	}
+	pthread_join(t, NULL);
+	assert_errors(-1, 0);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(thread_slot, setup, teardown),
+		cmocka_unit_test_setup_teardown(map_here_unmap_there, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(correct_use_is_silent, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(unmap_checks, setup, teardown),

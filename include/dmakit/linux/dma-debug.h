@@ -23,7 +23,11 @@
  * calls both "single"); every report is logged, not only the first; the
  * abort mode is Linux's panic_on_warn for these reports; extra checks for
  * what a simulator can know (not-present pages, a device transfer in
- * flight on the range being unmapped or freed).
+ * flight on the range being unmapped or freed). Each thread's latest
+ * streaming DMA_TO_DEVICE mapping is tracked without a lock (so the common
+ * map/check/unmap on one thread stays cheap); two threads unmapping that
+ * same mapping at the same instant may go unreported, where Linux reports
+ * one of them. cfg.dma.debug_entries sizes the shared table only.
  */
 #ifndef DMAKIT_LINUX_DMA_DEBUG_H
 #define DMAKIT_LINUX_DMA_DEBUG_H
