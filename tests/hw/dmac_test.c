@@ -87,15 +87,17 @@ static u32 err_code(unsigned int ch)
 static irqreturn_t chan_irq(int vec, void *data)
 {
 	unsigned int n = *(unsigned int *)data;
-	u32 pending;
+	u32 pending, all = 0;
 
 	(void)vec;
 	while ((pending = crd(n, DMAC_CH_INT_STATUS) &
 			  crd(n, DMAC_CH_INT_MASK))) {
-		__atomic_or_fetch(&irq_seen[n], pending, __ATOMIC_RELEASE);
+		all |= pending;
 		cwr(n, DMAC_CH_INT_STATUS, pending);
 	}
+	/* Counted first: a test that sees the bits sees this message too. */
 	__atomic_add_fetch(&irq_count[n], 1, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&irq_seen[n], all, __ATOMIC_RELEASE);
 	return IRQ_HANDLED;
 }
 
