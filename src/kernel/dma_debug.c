@@ -228,11 +228,14 @@ struct dbg_state {
  *         the fields only while it is 0, then publishes a new generation
  *         (release); it empties its own slot with a store, any other
  *         thread only with a compare-and-swap from the state it read.
- * The entry fields are relaxed atomics (others read them optimistically
- * and trust them only if @state did not change meanwhile).
+ * @owned: a live thread owns it (atomic); a thread's exit gives it up,
+ *         and a thread without a slot adopts an empty unowned one.
+ * The entry fields are atomics (others read them optimistically and trust
+ * them only if @state did not change meanwhile).
  */
 struct dbg_slot {
 	u64 state;
+	int owned;
 	u64 gen;			/* owner only */
 	struct device *dev;
 	u64 dma_addr;
@@ -585,20 +588,86 @@ static struct dbg_entry *add_entry(struct dbg_state *st,
 #define SLOT_LD(f)	__atomic_load_n(&(f), __ATOMIC_ACQUIRE)
 #define SLOT_ST(f, v)	__atomic_store_n(&(f), (v), __ATOMIC_RELEASE)
 
-/* The calling thread's slot in @st, made on first use; NULL if no memory. */
+/*
+ * Slots outlive their threads: at a thread's exit its slot is given up
+ * (what it holds stays a mapping), and adopted again once empty, so the
+ * registry grows with the threads mapping at once, not with all threads
+ * ever. The thread-exit destructor finds its slot through a record that
+ * names the state it belongs to; slot_owner_lock orders it against
+ * state_free().
+ */
+struct slot_owner {
+	u64 serial;
+	struct dbg_slot *sl;
+};
+
+static pthread_key_t slot_key;
+static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t slot_owner_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void slot_owner_exit(void *p)
+{
+	struct slot_owner *o = p;
+	struct dbg_state *st;
+
+	pthread_mutex_lock(&slot_owner_lock);
+	st = __atomic_load_n(&dbg, __ATOMIC_ACQUIRE);
+	if (st && st->serial == o->serial)
+		__atomic_store_n(&o->sl->owned, 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&slot_owner_lock);
+	free(o);
+}
+
+static void slot_key_init(void)
+{
+	if (pthread_key_create(&slot_key, slot_owner_exit))
+		slot_key = (pthread_key_t)-1;
+}
+
+/* The calling thread's slot in @st, taken on first use; NULL if none. */
 static struct dbg_slot *slot_mine(struct dbg_state *st)
 {
+	struct slot_owner *o;
 	struct dbg_slot *sl;
 
 	if (likely(tls_slot && tls_slot_serial == st->serial))
 		return tls_slot;
-	sl = calloc(1, sizeof(*sl));
-	if (!sl)
+	pthread_once(&slot_key_once, slot_key_init);
+	if (slot_key == (pthread_key_t)-1)
 		return NULL;
+	o = pthread_getspecific(slot_key);
+	if (!o) {
+		o = malloc(sizeof(*o));
+		if (!o)
+			return NULL;
+	}
 	dbg_lock(&st->slot_lock);
-	sl->next = st->slots;
-	__atomic_store_n(&st->slots, sl, __ATOMIC_RELEASE);
+	for (sl = st->slots; sl; sl = sl->next) {
+		int free_slot = 0;
+
+		if (!__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) &&
+		    __atomic_compare_exchange_n(&sl->owned, &free_slot, 1,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			break;
+	}
+	if (!sl) {
+		sl = calloc(1, sizeof(*sl));
+		if (sl) {
+			sl->owned = 1;
+			sl->next = st->slots;
+			__atomic_store_n(&st->slots, sl, __ATOMIC_RELEASE);
+		}
+	}
 	dbg_unlock(&st->slot_lock);
+	if (!sl) {
+		if (!pthread_getspecific(slot_key))
+			free(o);
+		return NULL;
+	}
+	o->serial = st->serial;
+	o->sl = sl;
+	pthread_setspecific(slot_key, o);
 	tls_slot = sl;
 	tls_slot_serial = st->serial;
 	return sl;
@@ -1595,6 +1664,17 @@ static unsigned int report_pending(struct dbg_state *st, struct device *dev,
 	return pending;
 }
 
+unsigned int dk__dma_debug_nr_slots(void)
+{
+	struct dbg_state *st = dbg_get();
+	unsigned int n = 0;
+
+	for (struct dbg_slot *sl = st ? slots_first(st) : NULL; sl;
+	     sl = sl->next)
+		n++;
+	return n;
+}
+
 void dk__dma_debug_device_released(struct device *dev)
 {
 	struct dbg_state *st = dbg_get();
@@ -1612,10 +1692,13 @@ static void state_free(struct dbg_state *st)
 
 	if (!st)
 		return;
+	/* No thread-exit destructor is inside a slot while they go. */
+	pthread_mutex_lock(&slot_owner_lock);
 	for (sl = st->slots; sl; sl = next) {
 		next = sl->next;
 		free(sl);
 	}
+	pthread_mutex_unlock(&slot_owner_lock);
 	free(st->pool);
 	free(st->cl);
 	free(st->hash);

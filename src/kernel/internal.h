@@ -236,6 +236,8 @@ dk__dma_debug_register(const struct dk_dma_debug_ops *ops);
 int dk__dma_debug_init(struct dk_machine *m);
 int dk__dma_debug_exit(struct dk_machine *m);
 void dk__dma_debug_device_released(struct device *dev);
+/* Threads' slots dma-debug keeps (for tests: they are reused). */
+unsigned int dk__dma_debug_nr_slots(void);
 
 /*
  * dmaengine slave map (kernel/dmaengine.c): the board says that @devname's

@@ -970,6 +970,38 @@ static void thread_slot(void **state)
 	assert_log_count("DMA-API", 4);
 }
 
+/* Threads come and go: their slots are reused, not piled up. */
+static void slots_are_reused(void **state)
+{
+	struct slot_job j = { 0 };
+	unsigned int before;
+	dma_addr_t a1;
+
+	(void)state;
+	j.mem = buf;
+	j.len = 64;
+	for (int i = 0; i < 50; i++) {
+		j.what = 0;
+		on_other_thread(&j);	/* maps, exits with it mapped */
+		dma_unmap_single(dev, j.a, 64, DMA_TO_DEVICE);
+	}
+	/* The main thread has none yet; the fifty threads shared one. */
+	assert_int_equal(dk__dma_debug_nr_slots(), 1);
+	before = dk__dma_debug_nr_slots();
+	/* A slot given up while it holds a mapping is not adopted. */
+	j.what = 0;
+	on_other_thread(&j);
+	a1 = j.a;
+	j.mem = buf + 64;
+	on_other_thread(&j);
+	assert_int_equal(dk__dma_debug_nr_slots(), before + 1);
+	assert_int_equal(dk_dma_debug_entries(), 2);
+	dma_unmap_single(dev, a1, 64, DMA_TO_DEVICE);
+	dma_unmap_single(dev, j.a, 64, DMA_TO_DEVICE);
+	assert_int_equal(dk_dma_debug_entries(), 0);
+	assert_errors(-1, 0);
+}
+
 struct relay {
 	dma_addr_t a[64];
 	int ready[64];		/* atomic */
@@ -1020,6 +1052,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(thread_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(map_here_unmap_there, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(slots_are_reused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(correct_use_is_silent, setup,
 						teardown),
