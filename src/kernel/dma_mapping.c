@@ -23,7 +23,6 @@
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/swiotlb.h>
-#include "hw/internal.h"
 #include "kernel/internal.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
@@ -549,20 +548,6 @@ void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt,
 		 "dma_unmap_sgtable", CALLER());
 }
 
-/* Any byte of [@phys, @phys + @size) in simulated RAM (@size > 0). */
-static bool range_has_ram(phys_addr_t phys, size_t size)
-{
-	const struct dk_ram *ram = dk__m ? dk__m->ram : NULL;
-
-	for (unsigned int i = 0; ram && i < ram->nr; i++) {
-		const struct dk_ram_region *r = &ram->region[i];
-
-		if (phys < r->base + r->size && r->base <= phys + (size - 1))
-			return true;
-	}
-	return false;
-}
-
 dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr,
 			    size_t size, enum dma_data_direction dir,
 			    unsigned long attrs)
@@ -585,7 +570,7 @@ dma_addr_t dma_map_resource(struct device *dev, phys_addr_t phys_addr,
 		return DMA_MAPPING_ERROR;
 	}
 	/* Don't allow RAM to be mapped: that is what dma_map_page is for. */
-	if (range_has_ram(phys_addr, size)) {
+	if (dk__phys_range_has_ram(phys_addr, size)) {
 		dev_err(dev, "dma_map_resource: %#llx (+%zu bytes) is RAM; map RAM with dma_map_page/dma_map_single",
 			(unsigned long long)phys_addr, size);
 		return DMA_MAPPING_ERROR;

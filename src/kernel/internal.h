@@ -23,6 +23,8 @@ struct device;
 /* Page allocator over simulated RAM (kernel/page_alloc.c). */
 int dk__mm_init(struct dk_machine *m);
 int dk__mm_exit(struct dk_machine *m);
+/* Any byte of [@phys, @phys + @size) in simulated RAM (@size > 0). */
+bool dk__phys_range_has_ram(phys_addr_t phys, size_t size);
 
 /* kmalloc and kmem_cache (kernel/slab.c). */
 int dk__slab_init(struct dk_machine *m);

@@ -512,6 +512,19 @@ struct page *phys_to_page(phys_addr_t phys)
 	return pfn_to_page((unsigned long)(phys >> PAGE_SHIFT));
 }
 
+bool dk__phys_range_has_ram(phys_addr_t phys, size_t size)
+{
+	struct dk_machine *m = __atomic_load_n(&dk__m, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; m && m->ram && i < m->ram->nr; i++) {
+		const struct dk_ram_region *r = &m->ram->region[i];
+
+		if (phys < r->base + r->size && r->base <= phys + (size - 1))
+			return true;
+	}
+	return false;
+}
+
 phys_addr_t virt_to_phys(const volatile void *addr)
 {
 	struct dk_machine *m = __atomic_load_n(&dk__m, __ATOMIC_ACQUIRE);
